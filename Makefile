@@ -1,0 +1,50 @@
+# The LSTM, derived and verified.
+#   make book   build the website into _build/html
+#   make test   run every test: the package, every notebook, the book build
+#   make lab    JupyterLab on the book, to run the chapters interactively
+#   make clean  remove build outputs (keeps .venv; `make distclean` removes it)
+# Every target creates .venv on first use and reinstalls when
+# requirements.txt or pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Sphinx: -n nitpicky, -W warnings are errors, --keep-going reports them all.
+BOOK_FLAGS := -n -W --keep-going
+
+.PHONY: book test test-package test-notebooks test-book lab clean distclean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
+	@echo "Built $(CURDIR)/_build/html/index.html"
+
+test: test-package test-notebooks test-book
+
+test-package: $(STAMP)
+	$(BIN)/python -m pytest tests/
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env book/
+
+# A fresh build (not an incremental one) so that every warning shows up.
+test-book: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,45 @@
+"""lstm: the NumPy package of *The LSTM, derived and verified*.
+
+Every function here is shown, derived and checked in the book.  The SymPy
+helpers live in :mod:`lstm.symbolic` (imported on demand, since SymPy is
+slow to import and the numeric code does not need it).
+"""
+from .activations import (
+    log_softmax,
+    sigmoid,
+    sigmoid_grad,
+    sigmoid_grad_from_output,
+    softmax,
+    softmax_cross_entropy,
+    softmax_jacobian,
+    tanh,
+    tanh_grad,
+    tanh_grad_from_output,
+)
+from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GATES",
+    "ORDERS",
+    "fold_bias",
+    "gradcheck",
+    "log_softmax",
+    "numerical_gradient",
+    "param_shapes",
+    "relative_error",
+    "reorder_gates",
+    "sigmoid",
+    "sigmoid_grad",
+    "sigmoid_grad_from_output",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_jacobian",
+    "split_gates",
+    "stack_weights",
+    "tanh",
+    "tanh_grad",
+    "tanh_grad_from_output",
+]

@@ -1,0 +1,134 @@
+"""SymPy helpers: the book's machinery for proving derivatives equal.
+
+The recipe used in every chapter:
+
+1. build the forward expression from element symbols (:func:`matrix`),
+   with σ and tanh as functions that know their own derivatives;
+2. write the hand-derived gradient as a SymPy expression;
+3. :func:`assert_gradient` (or :func:`assert_equal`) proves it equal to
+   ``sympy.diff`` by expanding the difference to zero;
+4. :func:`numeric` evaluates either side at numbers, to compare with the
+   NumPy code in :mod:`lstm`.
+
+Why σ is a function of its own: written through ``exp``, σ' comes out of
+``diff`` as ``exp(-z) / (1 + exp(-z))**2``, and proving that equal to a
+hand-written σ(1 - σ) needs ``simplify``, which takes minutes on a whole
+LSTM cell.  :class:`sigmoid` differentiates straight to σ(1 - σ), so both
+sides are polynomials in the same σ(·) and tanh(·) terms and ``expand``
+decides equality in well under a second.  SymPy's own ``tanh`` already
+differentiates to 1 - tanh², so it is used as it is.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import sympy as sp
+
+from . import activations
+
+tanh = sp.tanh
+
+
+class sigmoid(sp.Function):
+    """σ(z) = 1 / (1 + exp(-z)) whose derivative SymPy writes as σ(1 - σ)."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_zero:
+            return sp.S.Half
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sp.exp(-z))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+
+def matrix(name: str, rows: int, cols: int) -> sp.Matrix:
+    """A rows × cols matrix of real symbols ``name_ij`` (1-based, like the text).
+
+    Immutable, so that it can key the ``values`` mapping of :func:`numeric`.
+    """
+    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+
+
+def vector(name: str, n: int) -> sp.Matrix:
+    """An n × 1 column of real symbols ``name_i`` (immutable, like :func:`matrix`)."""
+    return sp.ImmutableMatrix(n, 1, lambda i, _: sp.Symbol(f"{name}_{i + 1}", real=True))
+
+
+def _as_matrix(expr) -> sp.Matrix:
+    return expr if isinstance(expr, sp.MatrixBase) else sp.Matrix([[expr]])
+
+
+def assert_equal(hand, auto, what: str = "expression", *, show: int = 3) -> None:
+    """Prove ``hand == auto`` by expanding their difference to zero.
+
+    Works on scalars and matrices.  On failure raises ``AssertionError``
+    listing up to ``show`` differing entries: where, the hand-derived value,
+    SymPy's, and their difference.
+    """
+    hand, auto = _as_matrix(hand), _as_matrix(auto)
+    if hand.shape != auto.shape:
+        raise AssertionError(f"{what}: hand-derived shape {hand.shape} differs from SymPy's {auto.shape}")
+    bad = []
+    for idx in np.ndindex(*hand.shape):
+        diff = sp.expand(hand[idx] - auto[idx])
+        if diff != 0:
+            bad.append((idx, hand[idx], auto[idx], diff))
+    if bad:
+        lines = [f"{what}: {len(bad)} of {hand.rows * hand.cols} entries differ"]
+        for idx, h, a, d in bad[:show]:
+            lines += [f"  entry {idx}:", f"    hand-derived: {h}", f"    sympy.diff:   {a}", f"    difference:   {d}"]
+        raise AssertionError("\n".join(lines))
+
+
+def gradient(expr, wrt) -> sp.Matrix:
+    """∂expr/∂wrt for a scalar ``expr``: a matrix shaped like ``wrt``."""
+    wrt = _as_matrix(wrt)
+    return wrt.applyfunc(lambda w: sp.diff(expr, w))
+
+
+def assert_gradient(hand, expr, wrt, what: str | None = None) -> None:
+    """Prove that ``hand`` is the gradient of the scalar ``expr`` w.r.t. ``wrt``."""
+    assert_equal(hand, gradient(expr, wrt), what or f"gradient w.r.t. {_as_matrix(wrt)[0]}…")
+
+
+_NUMERIC = {"sigmoid": activations.sigmoid, "tanh": np.tanh}
+
+
+def numeric(expr, values: Mapping) -> np.ndarray:
+    """Evaluate ``expr`` at numbers, via ``sympy.lambdify``.
+
+    ``values`` maps each symbol, or each matrix of symbols (from
+    :func:`matrix`), to a number or an array of the same shape (a 1-D array
+    will do for a column from :func:`vector`).  The result
+    is a float64 array of ``expr``'s shape (a 0-d array for a scalar).
+    """
+    symbols, numbers = [], []
+    for key, val in values.items():
+        if isinstance(key, sp.MatrixBase):
+            arr = np.asarray(val, dtype=np.float64)
+            if key.cols == 1 and arr.shape == (key.rows,):
+                arr = arr[:, None]  # a 1-D array for a column of symbols
+            if arr.shape != key.shape:
+                raise ValueError(f"value for {key[0]}… has shape {arr.shape}; expected {key.shape}")
+            symbols += list(key)
+            numbers += list(arr.reshape(-1))
+        else:
+            symbols.append(key)
+            numbers.append(float(val))
+    f = sp.lambdify(symbols, expr, modules=[_NUMERIC, "numpy"])
+    out = np.asarray(f(*numbers), dtype=np.float64)
+    if isinstance(expr, sp.MatrixBase):
+        out = out.reshape(expr.shape)
+    return out

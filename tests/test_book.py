@@ -1,0 +1,102 @@
+"""The book's hygiene: clean notebooks, a complete table of contents, one set of macros."""
+import json
+import pathlib
+import re
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+NOTEBOOKS = sorted((ROOT / "book").glob("**/*.ipynb"))
+NOTEBOOKS = [p for p in NOTEBOOKS if ".ipynb_checkpoints" not in p.parts]
+
+
+def toc_files():
+    files = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        for chapter in part.get("chapters", []):
+            files.append(chapter["file"])
+            files += [s["file"] for s in chapter.get("sections", [])]
+    return files
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_chapters():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path):
+    for k, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{path.name} cell {k} stores outputs"
+            assert cell["execution_count"] is None, f"{path.name} cell {k} stores an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_the_python3_kernel(path):
+    assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_in_the_table_of_contents(path):
+    assert str(path.relative_to(ROOT).with_suffix("")) in toc_files()
+
+
+def test_every_toc_entry_exists():
+    for entry in toc_files():
+        matches = [p for p in (ROOT / f"{entry}{ext}" for ext in (".ipynb", ".md")) if p.exists()]
+        assert len(matches) == 1, f"_toc.yml entry {entry} has {len(matches)} source files"
+
+
+def config_macros():
+    lines = []
+    for name, value in CONFIG["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"].items():
+        if isinstance(value, list):
+            lines.append(f"\\newcommand{{\\{name}}}[{value[1]}]{{{value[0]}}}")
+        else:
+            lines.append(f"\\newcommand{{\\{name}}}{{{value}}}")
+    return lines
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defines_the_configured_macros_for_jupyter(path):
+    """Jupyter does not read _config.yml: a hidden cell repeats the macros."""
+    cells = load(path)["cells"]
+    macro_cells = [c for c in cells if c["cell_type"] == "markdown" and "\\newcommand" in source(c)]
+    assert len(macro_cells) == 1, "expected one hidden macro cell"
+    cell = macro_cells[0]
+    assert "remove-cell" in cell["metadata"].get("tags", [])
+    assert re.findall(r"\\newcommand.*", source(cell)) == config_macros()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_installs_the_package_from_the_configured_repository(path):
+    code = [source(c) for c in load(path)["cells"] if c["cell_type"] == "code"]
+    setup = [s for s in code if "%pip install" in s]
+    assert len(setup) == 1
+    assert f"git+{CONFIG['repository']['url']}" in setup[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_never_edits_sys_path(path):
+    for cell in load(path)["cells"]:
+        assert "sys.path" not in source(cell), f"{path.name}: install the package instead (pip install -e .)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_ends_with_two_to_four_solved_exercises(path):
+    text = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    exercises = re.findall(r"```\{exercise\}\n:label: (\S+)", text)
+    solutions = re.findall(r"```\{solution-start\} (\S+)", text)
+    assert 2 <= len(exercises) <= 4, f"{path.name} has {len(exercises)} exercises"
+    assert solutions == exercises, "every exercise needs its solution, in order"
