@@ -157,3 +157,20 @@ def test_inputs_are_not_modified(rng):
         f(z)
     lstm.softmax_cross_entropy(z, np.array([0, 1, 2]))
     np.testing.assert_array_equal(z, before)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [lstm.sigmoid, lstm.sigmoid_grad, lstm.tanh, lstm.tanh_grad, lstm.softmax, lstm.log_softmax],
+    ids=lambda f: f.__name__,
+)
+def test_float32_agrees_with_float64_to_float32_precision(f, rng):
+    """float32 cannot be checked by finite differences; it is checked against float64."""
+    z64 = rng.normal(scale=4, size=(8, 6))
+    z32 = z64.astype(np.float32)
+    out32 = f(z32)
+    assert out32.dtype == np.float32
+    # evaluate float64 at the float32 inputs, so that only the arithmetic differs
+    out64 = f(z32.astype(np.float64))
+    scale = np.max(np.abs(out64))
+    assert np.max(np.abs(out32 - out64)) <= 8 * np.finfo(np.float32).eps * max(scale, 1.0)
