@@ -16,16 +16,21 @@ from .activations import (
     tanh_grad,
     tanh_grad_from_output,
 )
+from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CellCache",
     "GATES",
     "ORDERS",
+    "cell_backward",
+    "cell_forward",
     "fold_bias",
     "gradcheck",
+    "init_params",
     "log_softmax",
     "numerical_gradient",
     "param_shapes",

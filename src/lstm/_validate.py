@@ -17,9 +17,10 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _format_shape(spec: Sequence[int | str | None], dims: Mapping[str, int]) -> str:
     symbolic = "(" + ", ".join("?" if d is None else str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
-    concrete = tuple(dims.get(d, d) if isinstance(d, str) else d for d in spec)
-    if all(isinstance(d, int) for d in concrete) and any(isinstance(d, str) for d in spec):
-        return f"{symbolic} = {concrete}"
+    # Bound names become numbers; unbound names and wildcards stay as they are.
+    concrete = [str(dims[d]) if isinstance(d, str) and d in dims else ("?" if d is None else str(d)) for d in spec]
+    if any(isinstance(d, str) and d in dims for d in spec):
+        return f"{symbolic} = (" + ", ".join(concrete) + ("," if len(spec) == 1 else "") + ")"
     return symbolic
 
 

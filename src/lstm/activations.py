@@ -7,8 +7,12 @@ Conventions
   function's output ``y``; backward passes use this form because the forward
   pass has already stored ``y`` (Part II).  The ``*_grad`` functions call it,
   so each derivative formula exists exactly once in the package.
-* Every function preserves float32 and float64 and refuses other dtypes,
-  shapes it cannot use and non-finite values (see :mod:`lstm._validate`).
+* Every public function preserves float32 and float64 and refuses other
+  dtypes, shapes it cannot use and non-finite values (see
+  :mod:`lstm._validate`), then calls an unchecked core (``_sigmoid`` …) that
+  holds the formula.  The LSTM code, which validates its own inputs once,
+  calls the cores directly, so each formula exists once and a mistake in it
+  shows up everywhere.
 """
 from __future__ import annotations
 
@@ -17,22 +21,33 @@ import numpy as np
 from ._validate import check_array
 
 
-def sigmoid(z):
-    """Logistic sigmoid σ(z) = 1 / (1 + exp(-z)), elementwise, any shape.
-
-    ``exp(-z)`` overflows for z < -88 in float32 (-709 in float64).  Writing
-    σ through ``e = exp(-|z|)``, which lies in (0, 1], avoids that: for z ≥ 0,
-    σ = 1 / (1 + e); for z < 0, σ = e / (1 + e).  Both are exact rewrites.
-    """
-    z = check_array("z", z)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp(-z) overflows for z < -88 in float32 (-709 in float64).  With
+    # e = exp(-|z|) in (0, 1]: σ = 1 / (1 + e) for z ≥ 0 and e / (1 + e) for
+    # z < 0, both exact rewrites in which no exponent is positive.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
 
 
+def _sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
+    return s * (1 - s)
+
+
+def _tanh_grad_from_output(t: np.ndarray) -> np.ndarray:
+    return 1 - t * t
+
+
+def sigmoid(z):
+    """Logistic sigmoid σ(z) = 1 / (1 + exp(-z)), elementwise, any shape.
+
+    Stable: no overflow for any finite z, in float32 or float64.
+    """
+    return _sigmoid(check_array("z", z))
+
+
 def sigmoid_grad_from_output(s):
     """σ'(z) written through s = σ(z): σ' = σ (1 - σ).  Shape of ``s``."""
-    s = check_array("s", s)
-    return s * (1 - s)
+    return _sigmoid_grad_from_output(check_array("s", s))
 
 
 def sigmoid_grad(z):
@@ -48,8 +63,7 @@ def tanh(z):
 
 def tanh_grad_from_output(t):
     """tanh'(z) written through t = tanh(z): tanh' = 1 - tanh².  Shape of ``t``."""
-    t = check_array("t", t)
-    return 1 - t * t
+    return _tanh_grad_from_output(check_array("t", t))
 
 
 def tanh_grad(z):

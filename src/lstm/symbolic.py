@@ -132,3 +132,26 @@ def numeric(expr, values: Mapping) -> np.ndarray:
     if isinstance(expr, sp.MatrixBase):
         out = out.reshape(expr.shape)
     return out
+
+
+def cell_forward(x, h_prev, c_prev, W_x, W_h, b):
+    """The LSTM step of :func:`lstm.cell_forward`, on SymPy matrices.
+
+    ``x`` (B, D), ``h_prev`` and ``c_prev`` (B, H), ``W_x`` (4H, D),
+    ``W_h`` (4H, H), ``b`` (4H, 1).  Returns ``(h, c, gates)`` with ``gates``
+    a dict of the (B, H) matrices ``a`` (B, 4H), ``i``, ``f``, ``g``, ``o``.
+    """
+    B, H = h_prev.shape
+    a = x * W_x.T + h_prev * W_h.T + sp.ones(B, 1) * b.T
+    i = a[:, 0:H].applyfunc(sigmoid)
+    f = a[:, H : 2 * H].applyfunc(sigmoid)
+    g = a[:, 2 * H : 3 * H].applyfunc(tanh)
+    o = a[:, 3 * H : 4 * H].applyfunc(sigmoid)
+    c = f.multiply_elementwise(c_prev) + i.multiply_elementwise(g)
+    h = o.multiply_elementwise(c.applyfunc(tanh))
+    return h, c, {"a": a, "i": i, "f": f, "g": g, "o": o}
+
+
+def frobenius(A, B) -> sp.Expr:
+    """Σ_jk A_jk B_jk: the loss whose gradient w.r.t. A's inputs is backprop with upstream B."""
+    return sum((A.multiply_elementwise(B)), sp.S.Zero)

@@ -1,0 +1,150 @@
+"""One LSTM step: parameters, forward pass and backward pass.
+
+Notation (chapter *Notation*): input x (B, D), previous states h_prev and
+c_prev (B, H), parameters W_x (4H, D), W_h (4H, H), b (4H,), gate blocks in
+the order i, f, g, o:
+
+    a = x W_xᵀ + h_prev W_hᵀ + b          (B, 4H)
+    i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)
+    c = f ⊙ c_prev + i ⊙ g
+    h = o ⊙ tanh(c)
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_array
+from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
+from .layout import param_shapes
+
+PARAM_NAMES = ("W_x", "W_h", "b")
+
+
+def init_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64, forget_bias: float = 1.0):
+    """Parameters of one LSTM layer: ``{"W_x": (4H, D), "W_h": (4H, H), "b": (4H,)}``.
+
+    Weights are drawn uniformly from (-1/√H, 1/√H), as ``torch.nn.LSTM``
+    does: each pre-activation then sums D + H terms of size ~1/√H, so it
+    starts at order one, where σ and tanh are neither flat nor linear.  The
+    bias is zero except for the forget block, set to ``forget_bias``: with
+    σ(1) ≈ 0.73 the cell starts out remembering rather than forgetting, which
+    lets gradients reach early steps from the first update (Gers et al. 2000;
+    Jozefowicz et al. 2015).
+    """
+    if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype is {np.dtype(dtype)}; expected float32 or float64")
+    shapes = param_shapes(input_size, hidden_size)
+    rng = np.random.default_rng() if rng is None else rng
+    bound = 1.0 / np.sqrt(hidden_size)
+    params = {name: rng.uniform(-bound, bound, size=shapes[name]).astype(dtype) for name in ("W_x", "W_h")}
+    b = np.zeros(shapes["b"], dtype=dtype)
+    b[hidden_size : 2 * hidden_size] = forget_bias
+    params["b"] = b
+    return params
+
+
+def check_params(params, dims: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate ``params`` and return ``(W_x, W_h, b)``; binds D and H in ``dims``."""
+    dims = {} if dims is None else dims
+    missing = [k for k in PARAM_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {missing}; expected keys {list(PARAM_NAMES)}")
+    W_x = check_array("W_x", params["W_x"], ("4H", "D"), dims)
+    if dims["4H"] % 4:
+        raise ValueError(f"W_x has shape {W_x.shape}; its first dimension 4H must be a multiple of 4")
+    dims.setdefault("H", dims["4H"] // 4)
+    W_h = check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
+    b = check_array("b", params["b"], ("4H",), dims, dtype=W_x.dtype)
+    return W_x, W_h, b
+
+
+class CellCache(NamedTuple):
+    """What the backward pass needs from the forward pass of one step."""
+
+    x: np.ndarray  # (B, D)
+    h_prev: np.ndarray  # (B, H)
+    c_prev: np.ndarray  # (B, H)
+    i: np.ndarray  # (B, H) input gate
+    f: np.ndarray  # (B, H) forget gate
+    g: np.ndarray  # (B, H) candidate
+    o: np.ndarray  # (B, H) output gate
+    tanh_c: np.ndarray  # (B, H) tanh of the new cell state
+    W_x: np.ndarray  # (4H, D)
+    W_h: np.ndarray  # (4H, H)
+
+
+def gates(a: np.ndarray):
+    """Gate values (i, f, g, o) from pre-activations ``a`` (B, 4H)."""
+    H = a.shape[1] // 4
+    return _sigmoid(a[:, :H]), _sigmoid(a[:, H : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), _sigmoid(a[:, 3 * H :])
+
+
+def cell_forward(x, h_prev, c_prev, params):
+    """One LSTM step.
+
+    Parameters
+    ----------
+    x : (B, D) input.
+    h_prev, c_prev : (B, H) previous hidden and cell state.
+    params : ``{"W_x": (4H, D), "W_h": (4H, H), "b": (4H,)}``.
+
+    Returns
+    -------
+    h, c : (B, H) new hidden and cell state.
+    cache : :class:`CellCache` for :func:`cell_backward`.
+    """
+    dims: dict[str, int] = {}
+    W_x, W_h, b = check_params(params, dims)
+    x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
+
+    a = x @ W_x.T + h_prev @ W_h.T + b  # one product per input, all four gates at once
+    i, f, g, o = gates(a)
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
+
+
+def cell_backward(dh, dc, cache: CellCache):
+    """Gradients of one LSTM step.
+
+    Parameters
+    ----------
+    dh, dc : (B, H) gradients of the loss with respect to the step's outputs
+        h and c (``None`` for zero).  ``dc`` is the gradient arriving at c
+        from later steps; the path through h is added here.
+    cache : from :func:`cell_forward`.
+
+    Returns
+    -------
+    dict with ``x`` (B, D), ``h_prev`` (B, H), ``c_prev`` (B, H),
+    ``W_x`` (4H, D), ``W_h`` (4H, H), ``b`` (4H,).
+    """
+    x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h = cache
+    dims = {"B": x.shape[0], "H": i.shape[1]}
+    dh = np.zeros_like(i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=i.dtype)
+    dc = np.zeros_like(i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=i.dtype)
+
+    do = dh * tanh_c
+    dc = dc + dh * o * _tanh_grad_from_output(tanh_c)  # c reaches the loss directly and through h
+    di = dc * g
+    df = dc * c_prev
+    dg = dc * i
+    da = np.hstack([
+        di * _sigmoid_grad_from_output(i),
+        df * _sigmoid_grad_from_output(f),
+        dg * _tanh_grad_from_output(g),
+        do * _sigmoid_grad_from_output(o),
+    ])
+    return {
+        "x": da @ W_x,
+        "h_prev": da @ W_h,  # four gate contributions, summed by the product
+        "c_prev": dc * f,
+        "W_x": da.T @ x,  # summed over the batch by the product
+        "W_h": da.T @ h_prev,
+        "b": da.sum(axis=0),
+    }
