@@ -18,6 +18,7 @@ from .activations import (
 )
 from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .output import output_backward, output_forward, sequence_loss
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
 
 __version__ = "0.1.0"
@@ -33,9 +34,12 @@ __all__ = [
     "init_params",
     "log_softmax",
     "numerical_gradient",
+    "output_backward",
+    "output_forward",
     "param_shapes",
     "relative_error",
     "reorder_gates",
+    "sequence_loss",
     "sigmoid",
     "sigmoid_grad",
     "sigmoid_grad_from_output",

@@ -109,6 +109,26 @@ def cell_forward(x, h_prev, c_prev, params):
     return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
 
 
+def cell_state_grad(dh, dc, cache: CellCache):
+    """∂L/∂c (B, H): the gradient arriving at c directly (``dc``) plus the path through h."""
+    return dc + dh * cache.o * _tanh_grad_from_output(cache.tanh_c)
+
+
+def gate_grads(dh, dc_total, cache: CellCache):
+    """∂L/∂i, ∂L/∂f, ∂L/∂g, ∂L/∂o (each B, H) from ∂L/∂h and the total ∂L/∂c."""
+    return dc_total * cache.g, dc_total * cache.c_prev, dc_total * cache.i, dh * cache.tanh_c
+
+
+def preactivation_grad(di, df, dg, do, cache: CellCache):
+    """∂L/∂a (B, 4H): each gate's gradient times its activation's derivative."""
+    return np.hstack([
+        di * _sigmoid_grad_from_output(cache.i),
+        df * _sigmoid_grad_from_output(cache.f),
+        dg * _tanh_grad_from_output(cache.g),
+        do * _sigmoid_grad_from_output(cache.o),
+    ])
+
+
 def cell_backward(dh, dc, cache: CellCache):
     """Gradients of one LSTM step.
 
@@ -124,27 +144,18 @@ def cell_backward(dh, dc, cache: CellCache):
     dict with ``x`` (B, D), ``h_prev`` (B, H), ``c_prev`` (B, H),
     ``W_x`` (4H, D), ``W_h`` (4H, H), ``b`` (4H,).
     """
-    x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h = cache
-    dims = {"B": x.shape[0], "H": i.shape[1]}
-    dh = np.zeros_like(i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=i.dtype)
-    dc = np.zeros_like(i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=i.dtype)
+    dims = {"B": cache.x.shape[0], "H": cache.i.shape[1]}
+    dtype = cache.i.dtype
+    dh = np.zeros_like(cache.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros_like(cache.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
 
-    do = dh * tanh_c
-    dc = dc + dh * o * _tanh_grad_from_output(tanh_c)  # c reaches the loss directly and through h
-    di = dc * g
-    df = dc * c_prev
-    dg = dc * i
-    da = np.hstack([
-        di * _sigmoid_grad_from_output(i),
-        df * _sigmoid_grad_from_output(f),
-        dg * _tanh_grad_from_output(g),
-        do * _sigmoid_grad_from_output(o),
-    ])
+    dc_total = cell_state_grad(dh, dc, cache)
+    da = preactivation_grad(*gate_grads(dh, dc_total, cache), cache)
     return {
-        "x": da @ W_x,
-        "h_prev": da @ W_h,  # four gate contributions, summed by the product
-        "c_prev": dc * f,
-        "W_x": da.T @ x,  # summed over the batch by the product
-        "W_h": da.T @ h_prev,
-        "b": da.sum(axis=0),
+        "x": da @ cache.W_x,
+        "h_prev": da @ cache.W_h,  # h_prev feeds all four gates: their terms add up
+        "c_prev": dc_total * cache.f,
+        "W_x": da.T @ cache.x,  # the product also sums over the batch
+        "W_h": da.T @ cache.h_prev,
+        "b": da.sum(axis=0),  # b is broadcast over the batch, so its gradient sums over it
     }
