@@ -2,6 +2,8 @@
 #   make book   build the website into _build/html
 #   make test   run every test: the package, every notebook, the book build
 #   make lab    JupyterLab on the book, to run the chapters interactively
+#   make bench  time forward+backward against the matrix-product floor and PyTorch
+#   make test-torch  install the CPU build of PyTorch and cross-check against it
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it)
 # Every target creates .venv on first use and reinstalls when
 # requirements.txt or pyproject.toml changes.
@@ -12,8 +14,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Sphinx: -n nitpicky, -W warnings are errors, --keep-going reports them all.
 BOOK_FLAGS := -n -W --keep-going
+# PyTorch is optional (tests that need it skip with a reason).  The CPU build;
+# pin it so that pip does not fetch a CUDA build of a newer release.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_STAMP := $(VENV)/.torch-installed
 
-.PHONY: book test test-package test-notebooks test-book lab clean distclean
+.PHONY: book test test-package test-notebooks test-book test-torch bench lab clean distclean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +44,16 @@ test-notebooks: $(STAMP)
 test-book: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
+
+$(TORCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" threadpoolctl
+	touch $(TORCH_STAMP)
+
+test-torch: $(TORCH_STAMP)
+	$(BIN)/python -m pytest tests/test_torch.py -rs
+
+bench: $(TORCH_STAMP)
+	$(BIN)/python bench/benchmark.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/

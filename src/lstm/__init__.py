@@ -18,7 +18,9 @@ from .activations import (
 )
 from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .sequence import SequenceCache, backward, forward
 from .output import output_backward, output_forward, sequence_loss
+from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
 
 __version__ = "0.1.0"
@@ -26,10 +28,16 @@ __version__ = "0.1.0"
 __all__ = [
     "CellCache",
     "GATES",
+    "SequenceCache",
     "ORDERS",
+    "backward",
     "cell_backward",
     "cell_forward",
     "fold_bias",
+    "forward",
+    "from_keras",
+    "from_pytorch",
+    "from_tensorflow1",
     "gradcheck",
     "init_params",
     "log_softmax",
@@ -51,4 +59,7 @@ __all__ = [
     "tanh",
     "tanh_grad",
     "tanh_grad_from_output",
+    "to_keras",
+    "to_pytorch",
+    "to_tensorflow1",
 ]

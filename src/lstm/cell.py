@@ -76,9 +76,31 @@ class CellCache(NamedTuple):
 
 
 def gates(a: np.ndarray):
-    """Gate values (i, f, g, o) from pre-activations ``a`` (B, 4H)."""
+    """Gate values (i, f, g, o), each (B, H), from pre-activations ``a`` (B, 4H).
+
+    Computed in place: afterwards ``a`` holds the four gates side by side and
+    the returned arrays are views of its blocks (the pre-activations are not
+    needed again, and reusing their memory spares four new arrays).
+    """
     H = a.shape[1] // 4
-    return _sigmoid(a[:, :H]), _sigmoid(a[:, H : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), _sigmoid(a[:, 3 * H :])
+    _sigmoid(a[:, : 2 * H], out=a[:, : 2 * H])  # i and f are adjacent: one call for both
+    np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+    _sigmoid(a[:, 3 * H :], out=a[:, 3 * H :])
+    return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+
+
+def step_from_preactivations(a, c_prev):
+    """The nonlinear part of a step: gates, new cell state, new hidden state.
+
+    ``a`` (B, 4H), overwritten with the gates (see :func:`gates`); ``c_prev``
+    (B, H).  Returns ``(i, f, g, o, c, tanh_c, h)``, each (B, H).  Shared by
+    :func:`cell_forward` and :func:`lstm.forward`.
+    """
+    i, f, g, o = gates(a)
+    c = f * c_prev
+    c += i * g
+    tanh_c = np.tanh(c)
+    return i, f, g, o, c, tanh_c, o * tanh_c
 
 
 def cell_forward(x, h_prev, c_prev, params):
@@ -102,31 +124,51 @@ def cell_forward(x, h_prev, c_prev, params):
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
 
     a = x @ W_x.T + h_prev @ W_h.T + b  # one product per input, all four gates at once
-    i, f, g, o = gates(a)
-    c = f * c_prev + i * g
-    tanh_c = np.tanh(c)
-    h = o * tanh_c
+    i, f, g, o, c, tanh_c, h = step_from_preactivations(a, c_prev)
     return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
 
 
 def cell_state_grad(dh, dc, cache: CellCache):
-    """∂L/∂c (B, H): the gradient arriving at c directly (``dc``) plus the path through h."""
-    return dc + dh * cache.o * _tanh_grad_from_output(cache.tanh_c)
+    """∂L/∂c = dc + dh ⊙ o ⊙ (1 - tanh² c), (B, H).
+
+    The gradient arriving at c directly (``dc``, from the next step) plus the
+    path through h.  Built in one new array, updated in place.
+    """
+    d = _tanh_grad_from_output(cache.tanh_c)
+    d *= cache.o
+    d *= dh
+    d += dc
+    return d
 
 
-def gate_grads(dh, dc_total, cache: CellCache):
-    """∂L/∂i, ∂L/∂f, ∂L/∂g, ∂L/∂o (each B, H) from ∂L/∂h and the total ∂L/∂c."""
-    return dc_total * cache.g, dc_total * cache.c_prev, dc_total * cache.i, dh * cache.tanh_c
+def gate_grads(dh, dc_total, cache: CellCache, out=None):
+    """∂L/∂i, ∂L/∂f, ∂L/∂g, ∂L/∂o side by side in one (B, 4H) array.
+
+    From ∂L/∂h and the total ∂L/∂c: ∂L/∂i = ∂L/∂c ⊙ g, ∂L/∂f = ∂L/∂c ⊙ c_prev,
+    ∂L/∂g = ∂L/∂c ⊙ i, ∂L/∂o = ∂L/∂h ⊙ tanh c.  Written into ``out`` if given.
+    """
+    H = dh.shape[1]
+    out = np.empty((dh.shape[0], 4 * H), dh.dtype) if out is None else out
+    np.multiply(dc_total, cache.g, out=out[:, :H])
+    np.multiply(dc_total, cache.c_prev, out=out[:, H : 2 * H])
+    np.multiply(dc_total, cache.i, out=out[:, 2 * H : 3 * H])
+    np.multiply(dh, cache.tanh_c, out=out[:, 3 * H :])
+    return out
 
 
-def preactivation_grad(di, df, dg, do, cache: CellCache):
-    """∂L/∂a (B, 4H): each gate's gradient times its activation's derivative."""
-    return np.hstack([
-        di * _sigmoid_grad_from_output(cache.i),
-        df * _sigmoid_grad_from_output(cache.f),
-        dg * _tanh_grad_from_output(cache.g),
-        do * _sigmoid_grad_from_output(cache.o),
-    ])
+def preactivation_grad(dgates, cache: CellCache, out=None):
+    """∂L/∂a (B, 4H): each gate's block of ``dgates`` times its activation's derivative.
+
+    σ' = σ (1 - σ) for i, f, o and tanh' = 1 - tanh² for g, written through
+    the gate values.  ``out`` may be ``dgates`` itself (in place).
+    """
+    H = dgates.shape[1] // 4
+    out = np.empty_like(dgates) if out is None else out
+    np.multiply(dgates[:, :H], _sigmoid_grad_from_output(cache.i), out=out[:, :H])
+    np.multiply(dgates[:, H : 2 * H], _sigmoid_grad_from_output(cache.f), out=out[:, H : 2 * H])
+    np.multiply(dgates[:, 2 * H : 3 * H], _tanh_grad_from_output(cache.g), out=out[:, 2 * H : 3 * H])
+    np.multiply(dgates[:, 3 * H :], _sigmoid_grad_from_output(cache.o), out=out[:, 3 * H :])
+    return out
 
 
 def cell_backward(dh, dc, cache: CellCache):
@@ -150,7 +192,7 @@ def cell_backward(dh, dc, cache: CellCache):
     dc = np.zeros_like(cache.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
 
     dc_total = cell_state_grad(dh, dc, cache)
-    da = preactivation_grad(*gate_grads(dh, dc_total, cache), cache)
+    da = preactivation_grad(gate_grads(dh, dc_total, cache), cache)
     return {
         "x": da @ cache.W_x,
         "h_prev": da @ cache.W_h,  # h_prev feeds all four gates: their terms add up

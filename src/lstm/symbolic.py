@@ -37,6 +37,8 @@ class sigmoid(sp.Function):
     def eval(cls, z):
         if z.is_zero:
             return sp.S.Half
+        if z.is_Float:  # numbers evaluate, as sympy.tanh's do
+            return 1 / (1 + sp.exp(-z))
         return None
 
     def fdiff(self, argindex=1):
@@ -127,7 +129,8 @@ def numeric(expr, values: Mapping) -> np.ndarray:
         else:
             symbols.append(key)
             numbers.append(float(val))
-    f = sp.lambdify(symbols, expr, modules=[_NUMERIC, "numpy"])
+    # cse: the gradients of unrolled networks repeat subexpressions many times over.
+    f = sp.lambdify(symbols, expr, modules=[_NUMERIC, "numpy"], cse=True)
     out = np.asarray(f(*numbers), dtype=np.float64)
     if isinstance(expr, sp.MatrixBase):
         out = out.reshape(expr.shape)
