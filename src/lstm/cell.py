@@ -89,18 +89,20 @@ def gates(a: np.ndarray):
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 
 
-def step_from_preactivations(a, c_prev):
+def step_from_preactivations(a, c_prev, h_out=None):
     """The nonlinear part of a step: gates, new cell state, new hidden state.
 
     ``a`` (B, 4H), overwritten with the gates (see :func:`gates`); ``c_prev``
-    (B, H).  Returns ``(i, f, g, o, c, tanh_c, h)``, each (B, H).  Shared by
-    :func:`cell_forward` and :func:`lstm.forward`.
+    (B, H).  Returns ``(i, f, g, o, c, tanh_c, h)``, each (B, H); ``h`` is
+    written into ``h_out`` if given.  Shared by :func:`cell_forward` and
+    :func:`lstm.forward`.
     """
     i, f, g, o = gates(a)
+    h = np.multiply(i, g, out=h_out)  # h's memory holds i ⊙ g until h is known
     c = f * c_prev
-    c += i * g
+    c += h
     tanh_c = np.tanh(c)
-    return i, f, g, o, c, tanh_c, o * tanh_c
+    return i, f, g, o, c, tanh_c, np.multiply(o, tanh_c, out=h)
 
 
 def cell_forward(x, h_prev, c_prev, params):

@@ -70,9 +70,9 @@ def forward(x, params, h0=None, c0=None):
     for t in range(T):
         a = a_all[t]
         a += np.matmul(h, W_h.T, out=recurrent)  # the one product that must wait for h_{t-1}
-        i, f, g, o, c_new, tanh_c, h = step_from_preactivations(a, c)
+        i, f, g, o, c_new, tanh_c, h = step_from_preactivations(a, c, h_out=hs[t + 1])
         steps.append(CellCache(None, None, c, i, f, g, o, tanh_c, None, None))
-        hs[t + 1], c = h, c_new
+        c = c_new
     return hs[1:], (h, c), SequenceCache(x, hs[:-1], steps, W_x, W_h)
 
 
