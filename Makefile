@@ -55,8 +55,11 @@ test-torch: $(TORCH_STAMP)
 bench: $(TORCH_STAMP)
 	$(BIN)/python bench/benchmark.py
 
+# Jupyter refuses to run as root unless told to (containers often are root).
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab $(LAB_FLAGS) book/
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
