@@ -18,6 +18,7 @@ from .activations import (
 )
 from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .peephole import init_peephole_params, peephole_backward, peephole_cell_backward, peephole_cell_forward, peephole_forward
 from .sequence import SequenceCache, backward, forward
 from .output import output_backward, output_forward, sequence_loss
 from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
@@ -39,12 +40,17 @@ __all__ = [
     "from_pytorch",
     "from_tensorflow1",
     "gradcheck",
+    "init_peephole_params",
     "init_params",
     "log_softmax",
     "numerical_gradient",
     "output_backward",
     "output_forward",
     "param_shapes",
+    "peephole_backward",
+    "peephole_cell_backward",
+    "peephole_cell_forward",
+    "peephole_forward",
     "relative_error",
     "reorder_gates",
     "sequence_loss",

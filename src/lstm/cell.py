@@ -195,10 +195,14 @@ def cell_backward(dh, dc, cache: CellCache):
 
     dc_total = cell_state_grad(dh, dc, cache)
     da = preactivation_grad(gate_grads(dh, dc_total, cache), cache)
+    return {**linear_backward(da, cache), "c_prev": dc_total * cache.f}
+
+
+def linear_backward(da, cache: CellCache):
+    """Gradients through a = x W_xᵀ + h_prev W_hᵀ + b, given ∂L/∂a (B, 4H)."""
     return {
         "x": da @ cache.W_x,
         "h_prev": da @ cache.W_h,  # h_prev feeds all four gates: their terms add up
-        "c_prev": dc_total * cache.f,
         "W_x": da.T @ cache.x,  # the product also sums over the batch
         "W_h": da.T @ cache.h_prev,
         "b": da.sum(axis=0),  # b is broadcast over the batch, so its gradient sums over it

@@ -160,3 +160,21 @@ def cell_forward(x, h_prev, c_prev, W_x, W_h, b):
 def frobenius(A, B) -> sp.Expr:
     """Σ_jk A_jk B_jk: the loss whose gradient w.r.t. A's inputs is backprop with upstream B."""
     return sum((A.multiply_elementwise(B)), sp.S.Zero)
+
+
+def peephole_cell_forward(x, h_prev, c_prev, W_x, W_h, b, p_i, p_f, p_o):
+    """The step of :func:`lstm.peephole_cell_forward` on SymPy matrices.
+
+    As :func:`cell_forward`, with peephole columns ``p_i``, ``p_f``, ``p_o``
+    (H, 1).  Returns ``(h, c, gates)``.
+    """
+    B, H = h_prev.shape
+    a = x * W_x.T + h_prev * W_h.T + sp.ones(B, 1) * b.T
+    row = lambda p: sp.ones(B, 1) * p.T  # broadcast a peephole over the batch
+    i = (a[:, 0:H] + row(p_i).multiply_elementwise(c_prev)).applyfunc(sigmoid)
+    f = (a[:, H : 2 * H] + row(p_f).multiply_elementwise(c_prev)).applyfunc(sigmoid)
+    g = a[:, 2 * H : 3 * H].applyfunc(tanh)
+    c = f.multiply_elementwise(c_prev) + i.multiply_elementwise(g)
+    o = (a[:, 3 * H : 4 * H] + row(p_o).multiply_elementwise(c)).applyfunc(sigmoid)
+    h = o.multiply_elementwise(c.applyfunc(tanh))
+    return h, c, {"a": a, "i": i, "f": f, "g": g, "o": o}

@@ -1,0 +1,130 @@
+"""The peephole LSTM (Gers, Schraudolph and Schmidhuber 2002; TensorFlow's ``use_peepholes``).
+
+Each gate also looks at the cell state through a diagonal ("peephole")
+weight: the input and forget gates at the previous state c_{t-1}, the output
+gate at the new state c_t::
+
+    a = x W_xᵀ + h_prev W_hᵀ + b                       (B, 4H), blocks i, f, g, o
+    i = σ(a_i + p_i ⊙ c_prev),  f = σ(a_f + p_f ⊙ c_prev),  g = tanh(a_g)
+    c = f ⊙ c_prev + i ⊙ g
+    o = σ(a_o + p_o ⊙ c),  h = o ⊙ tanh(c)
+
+Parameters: ``W_x`` (4H, D), ``W_h`` (4H, H), ``b`` (4H,) as in the plain
+cell, and the peephole weights ``p_i``, ``p_f``, ``p_o`` (H,) each.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_array
+from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
+from .cell import CellCache, check_params, init_params, linear_backward
+
+PEEPHOLES = ("p_i", "p_f", "p_o")
+
+
+def init_peephole_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64, forget_bias: float = 1.0):
+    """The plain cell's parameters (:func:`lstm.init_params`) plus zero peephole weights.
+
+    Zero peepholes make the cell start out as the plain LSTM.
+    """
+    params = init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+    for name in PEEPHOLES:
+        params[name] = np.zeros(hidden_size, dtype=dtype)
+    return params
+
+
+def _check(params, dims):
+    W_x, W_h, b = check_params(params, dims)
+    missing = [k for k in PEEPHOLES if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {missing}; a peephole cell needs {list(PEEPHOLES)} as well")
+    return W_x, W_h, b, [check_array(k, params[k], ("H",), dims, dtype=W_x.dtype) for k in PEEPHOLES]
+
+
+def peephole_cell_forward(x, h_prev, c_prev, params):
+    """One peephole LSTM step: ``x`` (B, D), ``h_prev``, ``c_prev`` (B, H) → ``(h, c, cache)``."""
+    dims: dict[str, int] = {}
+    W_x, W_h, b, (p_i, p_f, p_o) = _check(params, dims)
+    x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    H = dims["H"]
+
+    a = x @ W_x.T + h_prev @ W_h.T + b
+    a[:, :H] += p_i * c_prev
+    a[:, H : 2 * H] += p_f * c_prev
+    i, f = _sigmoid(a[:, :H]), _sigmoid(a[:, H : 2 * H])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    c = f * c_prev + i * g
+    o = _sigmoid(a[:, 3 * H :] + p_o * c)  # the output gate sees the new state
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    cache = (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), (p_i, p_f, p_o), c)
+    return h, c, cache
+
+
+def peephole_cell_backward(dh, dc, cache):
+    """Gradients of one peephole step: the plain cell's keys plus ``p_i``, ``p_f``, ``p_o``.
+
+    Two paths are new compared with :func:`lstm.cell_backward`: c reaches the
+    loss also through the output gate (∂L/∂a_o ⊙ p_o), and c_prev also
+    through the input and forget gates (∂L/∂a_i ⊙ p_i + ∂L/∂a_f ⊙ p_f).
+    """
+    step, (p_i, p_f, p_o), c = cache
+    dims = {"B": step.x.shape[0], "H": step.i.shape[1]}
+    dtype = step.i.dtype
+    dh = np.zeros_like(step.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros_like(step.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
+
+    da_o = dh * step.tanh_c * _sigmoid_grad_from_output(step.o)
+    dc_total = dc + dh * step.o * _tanh_grad_from_output(step.tanh_c) + da_o * p_o
+    da_i = dc_total * step.g * _sigmoid_grad_from_output(step.i)
+    da_f = dc_total * step.c_prev * _sigmoid_grad_from_output(step.f)
+    da_g = dc_total * step.i * _tanh_grad_from_output(step.g)
+    da = np.hstack([da_i, da_f, da_g, da_o])
+    return {
+        **linear_backward(da, step),
+        "c_prev": dc_total * step.f + da_i * p_i + da_f * p_f,
+        "p_i": (da_i * step.c_prev).sum(axis=0),
+        "p_f": (da_f * step.c_prev).sum(axis=0),
+        "p_o": (da_o * c).sum(axis=0),
+    }
+
+
+def peephole_forward(x, params, h0=None, c0=None):
+    """The peephole LSTM over a sequence ``x`` (T, B, D) → ``(hs, (h_T, c_T), caches)``."""
+    dims: dict[str, int] = {}
+    W_x = _check(params, dims)[0]
+    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
+    T, B, _ = x.shape
+    H = dims["H"]
+    h = np.zeros((B, H), W_x.dtype) if h0 is None else check_array("h0", h0, ("B", "H"), dims, dtype=W_x.dtype)
+    c = np.zeros((B, H), W_x.dtype) if c0 is None else check_array("c0", c0, ("B", "H"), dims, dtype=W_x.dtype)
+    hs, caches = [], []
+    for t in range(T):
+        h, c, cache = peephole_cell_forward(x[t], h, c, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), (h, c), caches
+
+
+def peephole_backward(dhs, caches, dh_T=None, dc_T=None):
+    """Backpropagation through time for :func:`peephole_forward`; keys as the plain
+    :func:`lstm.backward` plus ``p_i``, ``p_f``, ``p_o``."""
+    T = len(caches)
+    B, H = caches[0][0].i.shape
+    dtype = caches[0][0].i.dtype
+    dims = {"T": T, "B": B, "H": H}
+    dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
+    dh = np.zeros((B, H), dtype) if dh_T is None else check_array("dh_T", dh_T, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros((B, H), dtype) if dc_T is None else check_array("dc_T", dc_T, ("B", "H"), dims, dtype=dtype)
+    totals: dict[str, np.ndarray] = {}
+    dxs = []
+    for t in reversed(range(T)):
+        g = peephole_cell_backward(dh + dhs[t], dc, caches[t])
+        dh, dc = g.pop("h_prev"), g.pop("c_prev")
+        dxs.append(g.pop("x"))
+        for name, value in g.items():  # tied weights: per-step gradients sum
+            totals[name] = totals.get(name, 0) + value
+    return {"x": np.stack(dxs[::-1]), "h0": dh, "c0": dc, **totals}
