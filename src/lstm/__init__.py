@@ -22,6 +22,15 @@ from .peephole import init_peephole_params, peephole_backward, peephole_cell_bac
 from .sequence import SequenceCache, backward, forward
 from .output import output_backward, output_forward, sequence_loss
 from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
+from .layernorm import (
+    init_layer_norm_params,
+    layer_norm_backward,
+    layer_norm_backward_sequence,
+    layer_norm_cell_backward,
+    layer_norm_cell_forward,
+    layer_norm_forward,
+    layer_norm_forward_sequence,
+)
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
 
 __version__ = "0.1.0"
@@ -40,7 +49,14 @@ __all__ = [
     "from_pytorch",
     "from_tensorflow1",
     "gradcheck",
+    "init_layer_norm_params",
     "init_peephole_params",
+    "layer_norm_backward",
+    "layer_norm_backward_sequence",
+    "layer_norm_cell_backward",
+    "layer_norm_cell_forward",
+    "layer_norm_forward",
+    "layer_norm_forward_sequence",
     "init_params",
     "log_softmax",
     "numerical_gradient",

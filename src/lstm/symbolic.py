@@ -178,3 +178,34 @@ def peephole_cell_forward(x, h_prev, c_prev, W_x, W_h, b, p_i, p_f, p_o):
     o = (a[:, 3 * H : 4 * H] + row(p_o).multiply_elementwise(c)).applyfunc(sigmoid)
     h = o.multiply_elementwise(c.applyfunc(tanh))
     return h, c, {"a": a, "i": i, "f": f, "g": g, "o": o}
+
+
+def layer_norm(z, gamma, beta, eps):
+    """Row-wise layer normalisation of a SymPy matrix ``z`` (B, H): γ ⊙ (z - μ)/sqrt(v + ε) + β.
+
+    ``gamma``, ``beta`` (H, 1); ``eps`` a symbol or number.
+    """
+    B, H = z.shape
+    rows = []
+    for r in range(B):
+        mu = sum(z[r, :]) / H
+        var = sum((z[r, k] - mu) ** 2 for k in range(H)) / H
+        rows.append([gamma[k] * (z[r, k] - mu) / sp.sqrt(var + eps) + beta[k] for k in range(H)])
+    return sp.Matrix(rows)
+
+
+def layer_norm_cell_forward(x, h_prev, c_prev, W_x, W_h, gamma, beta, forget_bias, eps):
+    """The step of :func:`lstm.layer_norm_cell_forward` on SymPy matrices.
+
+    ``gamma`` and ``beta`` are (5, H) matrices with rows i, f, g, o, c.
+    """
+    H = h_prev.shape[1]
+    a = x * W_x.T + h_prev * W_h.T
+    n = [layer_norm(a[:, k * H : (k + 1) * H], gamma[k, :].T, beta[k, :].T, eps) for k in range(4)]
+    i = n[0].applyfunc(sigmoid)
+    f = n[1].applyfunc(lambda v: sigmoid(v + forget_bias))
+    g = n[2].applyfunc(tanh)
+    o = n[3].applyfunc(sigmoid)
+    c = layer_norm(f.multiply_elementwise(c_prev) + i.multiply_elementwise(g), gamma[4, :].T, beta[4, :].T, eps)
+    h = o.multiply_elementwise(c.applyfunc(tanh))
+    return h, c, {"i": i, "f": f, "g": g, "o": o}

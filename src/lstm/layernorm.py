@@ -1,0 +1,172 @@
+"""Layer normalisation and the layer-normalised LSTM of TensorFlow's ``LayerNormBasicLSTMCell``.
+
+Layer normalisation (Ba, Kiros and Hinton 2016) of a row z ∈ R^H::
+
+    μ = mean(z),  v = mean((z - μ)²),  ẑ = (z - μ) / sqrt(v + ε),  y = γ ⊙ ẑ + β
+
+TensorFlow's cell (``tf.contrib.rnn.LayerNormBasicLSTMCell`` with
+``layer_norm=True``) applies it to each gate's pre-activation separately,
+each with its own gain and shift, and to the new cell state before the tanh.
+With normalisation on, the cell has no bias (the shifts β take its place),
+and ``forget_bias`` is added to the forget gate at run time::
+
+    a = x W_xᵀ + h_prev W_hᵀ                      (B, 4H), no bias
+    i = σ(LN_i(a_i)),  f = σ(LN_f(a_f) + forget_bias),  g = tanh(LN_g(a_g)),  o = σ(LN_o(a_o))
+    c = LN_c(f ⊙ c_prev + i ⊙ g)                   the normalised state is the one carried on
+    h = o ⊙ tanh(c)
+
+Parameters: ``W_x`` (4H, D), ``W_h`` (4H, H), ``gamma`` and ``beta`` (5, H),
+whose rows are the gains and shifts of i, f, g, o (the book's gate order)
+and of the cell state c.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_array
+from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
+from .layout import param_shapes
+
+#: TensorFlow's layer_norm adds this to the variance.
+EPS = 1e-12
+NORMS = ("i", "f", "g", "o", "c")
+
+
+def layer_norm_forward(z, gamma, beta, eps: float = EPS):
+    """Normalise each row of ``z`` (B, H) and apply gain ``gamma`` and shift ``beta`` (H,)."""
+    mu = z.mean(axis=1, keepdims=True)
+    centred = z - mu
+    inv_std = 1 / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + eps)
+    z_hat = centred * inv_std
+    return gamma * z_hat + beta, (z_hat, inv_std, gamma)
+
+
+def layer_norm_backward(dy, cache):
+    """Gradients ``(dz, dgamma, dbeta)`` of layer normalisation, ``dy`` (B, H).
+
+    The Jacobian of ẑ with respect to z is (I - 11ᵀ/H - ẑẑᵀ/H) / σ per row
+    (symmetric); applied to dẑ = dy ⊙ γ it gives
+    dz = (dẑ - mean(dẑ) - ẑ ⊙ mean(dẑ ⊙ ẑ)) / σ.
+    """
+    z_hat, inv_std, gamma = cache
+    d_hat = dy * gamma
+    dz = inv_std * (d_hat - d_hat.mean(axis=1, keepdims=True) - z_hat * (d_hat * z_hat).mean(axis=1, keepdims=True))
+    return dz, (dy * z_hat).sum(axis=0), dy.sum(axis=0)
+
+
+def init_layer_norm_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64):
+    """Weights as :func:`lstm.init_params` (uniform ±1/√H); gains 1 and shifts 0, as TensorFlow's defaults."""
+    shapes = param_shapes(input_size, hidden_size)
+    rng = np.random.default_rng() if rng is None else rng
+    bound = 1.0 / np.sqrt(hidden_size)
+    params = {k: rng.uniform(-bound, bound, size=shapes[k]).astype(dtype) for k in ("W_x", "W_h")}
+    params["gamma"] = np.ones((5, hidden_size), dtype)
+    params["beta"] = np.zeros((5, hidden_size), dtype)
+    return params
+
+
+def _check(params, dims):
+    missing = [k for k in ("W_x", "W_h", "gamma", "beta") if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {missing}; a layer-normalised cell needs W_x, W_h, gamma and beta")
+    W_x = check_array("W_x", params["W_x"], ("4H", "D"), dims)
+    if dims["4H"] % 4:
+        raise ValueError(f"W_x has shape {W_x.shape}; its first dimension 4H must be a multiple of 4")
+    dims.setdefault("H", dims["4H"] // 4)
+    W_h = check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
+    gamma = check_array("gamma", params["gamma"], (5, "H"), dims, dtype=W_x.dtype)
+    beta = check_array("beta", params["beta"], (5, "H"), dims, dtype=W_x.dtype)
+    return W_x, W_h, gamma, beta
+
+
+def layer_norm_cell_forward(x, h_prev, c_prev, params, forget_bias: float = 1.0, eps: float = EPS):
+    """One step of the layer-normalised LSTM → ``(h, c, cache)``; shapes as :func:`lstm.cell_forward`."""
+    dims: dict[str, int] = {}
+    W_x, W_h, gamma, beta = _check(params, dims)
+    x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    H = dims["H"]
+
+    a = x @ W_x.T + h_prev @ W_h.T
+    n, norms = [], []
+    for k in range(4):  # each gate normalised on its own, with its own gain and shift
+        y, cache_k = layer_norm_forward(a[:, k * H : (k + 1) * H], gamma[k], beta[k], eps)
+        n.append(y)
+        norms.append(cache_k)
+    i, f = _sigmoid(n[0]), _sigmoid(n[1] + forget_bias)
+    g, o = np.tanh(n[2]), _sigmoid(n[3])
+    c, cache_c = layer_norm_forward(f * c_prev + i * g, gamma[4], beta[4], eps)
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, (x, h_prev, c_prev, i, f, g, o, tanh_c, norms + [cache_c], W_x, W_h)
+
+
+def layer_norm_cell_backward(dh, dc, cache):
+    """Gradients of one step: ``x``, ``h_prev``, ``c_prev``, ``W_x``, ``W_h``, ``gamma``, ``beta``."""
+    x, h_prev, c_prev, i, f, g, o, tanh_c, norms, W_x, W_h = cache
+    dims = {"B": x.shape[0], "H": i.shape[1]}
+    dh = np.zeros_like(i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=i.dtype)
+    dc = np.zeros_like(i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=i.dtype)
+
+    dc_norm = dc + dh * o * _tanh_grad_from_output(tanh_c)  # ∂L/∂c: c is the normalised state
+    dc_raw, dgamma_c, dbeta_c = layer_norm_backward(dc_norm, norms[4])  # back through LN_c
+    dn = [
+        dc_raw * g * _sigmoid_grad_from_output(i),
+        dc_raw * c_prev * _sigmoid_grad_from_output(f),
+        dc_raw * i * _tanh_grad_from_output(g),
+        dh * tanh_c * _sigmoid_grad_from_output(o),
+    ]
+    da, dgamma, dbeta = [], [], []
+    for k in range(4):
+        d, dg_k, db_k = layer_norm_backward(dn[k], norms[k])
+        da.append(d)
+        dgamma.append(dg_k)
+        dbeta.append(db_k)
+    da = np.hstack(da)
+    return {
+        "x": da @ W_x,
+        "h_prev": da @ W_h,
+        "c_prev": dc_raw * f,
+        "W_x": da.T @ x,
+        "W_h": da.T @ h_prev,
+        "gamma": np.vstack(dgamma + [dgamma_c]),
+        "beta": np.vstack(dbeta + [dbeta_c]),
+    }
+
+
+def layer_norm_forward_sequence(x, params, h0=None, c0=None, forget_bias: float = 1.0, eps: float = EPS):
+    """The layer-normalised LSTM over ``x`` (T, B, D) → ``(hs, (h_T, c_T), caches)``."""
+    dims: dict[str, int] = {}
+    W_x = _check(params, dims)[0]
+    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
+    T, B, _ = x.shape
+    H = dims["H"]
+    h = np.zeros((B, H), W_x.dtype) if h0 is None else check_array("h0", h0, ("B", "H"), dims, dtype=W_x.dtype)
+    c = np.zeros((B, H), W_x.dtype) if c0 is None else check_array("c0", c0, ("B", "H"), dims, dtype=W_x.dtype)
+    hs, caches = [], []
+    for t in range(T):
+        h, c, cache = layer_norm_cell_forward(x[t], h, c, params, forget_bias, eps)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), (h, c), caches
+
+
+def layer_norm_backward_sequence(dhs, caches, dh_T=None, dc_T=None):
+    """Backpropagation through time for :func:`layer_norm_forward_sequence`."""
+    T = len(caches)
+    B, H = caches[0][3].shape
+    dtype = caches[0][3].dtype
+    dims = {"T": T, "B": B, "H": H}
+    dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
+    dh = np.zeros((B, H), dtype) if dh_T is None else check_array("dh_T", dh_T, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros((B, H), dtype) if dc_T is None else check_array("dc_T", dc_T, ("B", "H"), dims, dtype=dtype)
+    totals: dict[str, np.ndarray] = {}
+    dxs = []
+    for t in reversed(range(T)):
+        g = layer_norm_cell_backward(dh + dhs[t], dc, caches[t])
+        dh, dc = g.pop("h_prev"), g.pop("c_prev")
+        dxs.append(g.pop("x"))
+        for name, value in g.items():
+            totals[name] = totals.get(name, 0) + value
+    return {"x": np.stack(dxs[::-1]), "h0": dh, "c0": dc, **totals}
