@@ -85,5 +85,5 @@ def test_errors(rng):
     x, h, c = rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
     with pytest.raises(ValueError, match=r"gamma has shape \(4, 3\); expected \(5, H\) = \(5, 3\)"):
         lstm.layer_norm_cell_forward(x, h, c, dict(p, gamma=p["gamma"][:4]))
-    with pytest.raises(ValueError, match=r"params lacks \['beta'\]"):
+    with pytest.raises(ValueError, match=r"params lacks \[.beta.\]"):
         lstm.layer_norm_cell_forward(x, h, c, {k: v for k, v in p.items() if k != "beta"})

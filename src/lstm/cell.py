@@ -45,19 +45,24 @@ def init_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64
     return params
 
 
-def check_params(params, dims: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate ``params`` and return ``(W_x, W_h, b)``; binds D and H in ``dims``."""
+def check_params(params, dims: dict | None = None, *, bias: bool = True):
+    """Validate ``params`` and return ``(W_x, W_h, b)`` (``(W_x, W_h)`` if not ``bias``).
+
+    Binds D and H in ``dims``.
+    """
     dims = {} if dims is None else dims
-    missing = [k for k in PARAM_NAMES if k not in params]
+    names = PARAM_NAMES if bias else PARAM_NAMES[:2]
+    missing = [k for k in names if k not in params]
     if missing:
-        raise ValueError(f"params lacks {missing}; expected keys {list(PARAM_NAMES)}")
+        raise ValueError(f"params lacks {missing}; expected keys {list(names)}")
     W_x = check_array("W_x", params["W_x"], ("4H", "D"), dims)
     if dims["4H"] % 4:
         raise ValueError(f"W_x has shape {W_x.shape}; its first dimension 4H must be a multiple of 4")
     dims.setdefault("H", dims["4H"] // 4)
     W_h = check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
-    b = check_array("b", params["b"], ("4H",), dims, dtype=W_x.dtype)
-    return W_x, W_h, b
+    if not bias:
+        return W_x, W_h
+    return W_x, W_h, check_array("b", params["b"], ("4H",), dims, dtype=W_x.dtype)
 
 
 class CellCache(NamedTuple):

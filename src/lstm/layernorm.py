@@ -25,7 +25,9 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
+from .cell import check_params
 from .layout import param_shapes
+from .sequence import backprop_unrolled, unroll
 
 #: TensorFlow's layer_norm adds this to the variance.
 EPS = 1e-12
@@ -66,14 +68,10 @@ def init_layer_norm_params(input_size: int, hidden_size: int, *, rng=None, dtype
 
 
 def _check(params, dims):
-    missing = [k for k in ("W_x", "W_h", "gamma", "beta") if k not in params]
+    W_x, W_h = check_params(params, dims, bias=False)
+    missing = [k for k in ("gamma", "beta") if k not in params]
     if missing:
-        raise ValueError(f"params lacks {missing}; a layer-normalised cell needs W_x, W_h, gamma and beta")
-    W_x = check_array("W_x", params["W_x"], ("4H", "D"), dims)
-    if dims["4H"] % 4:
-        raise ValueError(f"W_x has shape {W_x.shape}; its first dimension 4H must be a multiple of 4")
-    dims.setdefault("H", dims["4H"] // 4)
-    W_h = check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
+        raise ValueError(f"params lacks {missing}; a layer-normalised cell needs gains and shifts as well")
     gamma = check_array("gamma", params["gamma"], (5, "H"), dims, dtype=W_x.dtype)
     beta = check_array("beta", params["beta"], (5, "H"), dims, dtype=W_x.dtype)
     return W_x, W_h, gamma, beta
@@ -140,33 +138,10 @@ def layer_norm_forward_sequence(x, params, h0=None, c0=None, forget_bias: float 
     dims: dict[str, int] = {}
     W_x = _check(params, dims)[0]
     x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
-    T, B, _ = x.shape
-    H = dims["H"]
-    h = np.zeros((B, H), W_x.dtype) if h0 is None else check_array("h0", h0, ("B", "H"), dims, dtype=W_x.dtype)
-    c = np.zeros((B, H), W_x.dtype) if c0 is None else check_array("c0", c0, ("B", "H"), dims, dtype=W_x.dtype)
-    hs, caches = [], []
-    for t in range(T):
-        h, c, cache = layer_norm_cell_forward(x[t], h, c, params, forget_bias, eps)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs), (h, c), caches
+    return unroll(layer_norm_cell_forward, x, params, h0, c0, dims, forget_bias=forget_bias, eps=eps)
 
 
 def layer_norm_backward_sequence(dhs, caches, dh_T=None, dc_T=None):
     """Backpropagation through time for :func:`layer_norm_forward_sequence`."""
-    T = len(caches)
-    B, H = caches[0][3].shape
-    dtype = caches[0][3].dtype
-    dims = {"T": T, "B": B, "H": H}
-    dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
-    dh = np.zeros((B, H), dtype) if dh_T is None else check_array("dh_T", dh_T, ("B", "H"), dims, dtype=dtype)
-    dc = np.zeros((B, H), dtype) if dc_T is None else check_array("dc_T", dc_T, ("B", "H"), dims, dtype=dtype)
-    totals: dict[str, np.ndarray] = {}
-    dxs = []
-    for t in reversed(range(T)):
-        g = layer_norm_cell_backward(dh + dhs[t], dc, caches[t])
-        dh, dc = g.pop("h_prev"), g.pop("c_prev")
-        dxs.append(g.pop("x"))
-        for name, value in g.items():
-            totals[name] = totals.get(name, 0) + value
-    return {"x": np.stack(dxs[::-1]), "h0": dh, "c0": dc, **totals}
+    i = caches[0][3]
+    return backprop_unrolled(layer_norm_cell_backward, dhs, caches, dh_T, dc_T, *i.shape, i.dtype)

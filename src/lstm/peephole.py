@@ -19,6 +19,7 @@ import numpy as np
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
 from .cell import CellCache, check_params, init_params, linear_backward
+from .sequence import backprop_unrolled, unroll
 
 PEEPHOLES = ("p_i", "p_f", "p_o")
 
@@ -97,34 +98,11 @@ def peephole_forward(x, params, h0=None, c0=None):
     dims: dict[str, int] = {}
     W_x = _check(params, dims)[0]
     x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
-    T, B, _ = x.shape
-    H = dims["H"]
-    h = np.zeros((B, H), W_x.dtype) if h0 is None else check_array("h0", h0, ("B", "H"), dims, dtype=W_x.dtype)
-    c = np.zeros((B, H), W_x.dtype) if c0 is None else check_array("c0", c0, ("B", "H"), dims, dtype=W_x.dtype)
-    hs, caches = [], []
-    for t in range(T):
-        h, c, cache = peephole_cell_forward(x[t], h, c, params)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs), (h, c), caches
+    return unroll(peephole_cell_forward, x, params, h0, c0, dims)
 
 
 def peephole_backward(dhs, caches, dh_T=None, dc_T=None):
     """Backpropagation through time for :func:`peephole_forward`; keys as the plain
     :func:`lstm.backward` plus ``p_i``, ``p_f``, ``p_o``."""
-    T = len(caches)
-    B, H = caches[0][0].i.shape
-    dtype = caches[0][0].i.dtype
-    dims = {"T": T, "B": B, "H": H}
-    dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
-    dh = np.zeros((B, H), dtype) if dh_T is None else check_array("dh_T", dh_T, ("B", "H"), dims, dtype=dtype)
-    dc = np.zeros((B, H), dtype) if dc_T is None else check_array("dc_T", dc_T, ("B", "H"), dims, dtype=dtype)
-    totals: dict[str, np.ndarray] = {}
-    dxs = []
-    for t in reversed(range(T)):
-        g = peephole_cell_backward(dh + dhs[t], dc, caches[t])
-        dh, dc = g.pop("h_prev"), g.pop("c_prev")
-        dxs.append(g.pop("x"))
-        for name, value in g.items():  # tied weights: per-step gradients sum
-            totals[name] = totals.get(name, 0) + value
-    return {"x": np.stack(dxs[::-1]), "h0": dh, "c0": dc, **totals}
+    step = caches[0][0]
+    return backprop_unrolled(peephole_cell_backward, dhs, caches, dh_T, dc_T, *step.i.shape, step.i.dtype)

@@ -121,3 +121,45 @@ def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None):
         "W_h": da_flat.T @ h_prevs.reshape(T * B, H),
         "b": da_flat.sum(axis=0),
     }
+
+
+def unroll(step_forward, x, params, h0, c0, dims, **step_options):
+    """Run ``step_forward(x_t, h, c, params, **step_options) -> (h, c, cache)`` over ``x`` (T, B, D).
+
+    The plain loop behind the variants of Part IV (the plain LSTM has its own,
+    faster loop above).  ``x`` must be validated; ``dims`` holds H.  Returns
+    ``(hs, (h_T, c_T), caches)``.
+    """
+    T, B, _ = x.shape
+    H = dims["H"]
+    h = np.zeros((B, H), x.dtype) if h0 is None else check_array("h0", h0, ("B", "H"), dims, dtype=x.dtype)
+    c = np.zeros((B, H), x.dtype) if c0 is None else check_array("c0", c0, ("B", "H"), dims, dtype=x.dtype)
+    hs, caches = [], []
+    for t in range(T):
+        h, c, cache = step_forward(x[t], h, c, params, **step_options)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), (h, c), caches
+
+
+def backprop_unrolled(step_backward, dhs, caches, dh_T, dc_T, B, H, dtype):
+    """Backpropagation through time for :func:`unroll`.
+
+    ``step_backward(dh, dc, cache)`` returns a dict with ``x``, ``h_prev``,
+    ``c_prev`` and the parameters' gradients; the parameters' gradients are
+    summed over the steps (tied weights).
+    """
+    T = len(caches)
+    dims = {"T": T, "B": B, "H": H}
+    dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
+    dh = np.zeros((B, H), dtype) if dh_T is None else check_array("dh_T", dh_T, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros((B, H), dtype) if dc_T is None else check_array("dc_T", dc_T, ("B", "H"), dims, dtype=dtype)
+    totals: dict[str, np.ndarray] = {}
+    dxs = []
+    for t in reversed(range(T)):
+        g = step_backward(dh + dhs[t], dc, caches[t])
+        dh, dc = g.pop("h_prev"), g.pop("c_prev")
+        dxs.append(g.pop("x"))
+        for name, value in g.items():
+            totals[name] = totals.get(name, 0) + value
+    return {"x": np.stack(dxs[::-1]), "h0": dh, "c0": dc, **totals}
