@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_array
-from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
-from .cell import check_params
+from .activations import _sigmoid
+from .cell import CellCache, cell_state_grad, check_params, gate_grads, linear_backward, preactivation_grad
 from .layout import param_shapes
 from .sequence import backprop_unrolled, unroll
 
@@ -97,37 +97,37 @@ def layer_norm_cell_forward(x, h_prev, c_prev, params, forget_bias: float = 1.0,
     c, cache_c = layer_norm_forward(f * c_prev + i * g, gamma[4], beta[4], eps)
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    return h, c, (x, h_prev, c_prev, i, f, g, o, tanh_c, norms + [cache_c], W_x, W_h)
+    return h, c, (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), norms + [cache_c])
 
 
 def layer_norm_cell_backward(dh, dc, cache):
-    """Gradients of one step: ``x``, ``h_prev``, ``c_prev``, ``W_x``, ``W_h``, ``gamma``, ``beta``."""
-    x, h_prev, c_prev, i, f, g, o, tanh_c, norms, W_x, W_h = cache
-    dims = {"B": x.shape[0], "H": i.shape[1]}
-    dh = np.zeros_like(i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=i.dtype)
-    dc = np.zeros_like(i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=i.dtype)
+    """Gradients of one step: ``x``, ``h_prev``, ``c_prev``, ``W_x``, ``W_h``, ``gamma``, ``beta``.
 
-    dc_norm = dc + dh * o * _tanh_grad_from_output(tanh_c)  # ∂L/∂c: c is the normalised state
-    dc_raw, dgamma_c, dbeta_c = layer_norm_backward(dc_norm, norms[4])  # back through LN_c
-    dn = [
-        dc_raw * g * _sigmoid_grad_from_output(i),
-        dc_raw * c_prev * _sigmoid_grad_from_output(f),
-        dc_raw * i * _tanh_grad_from_output(g),
-        dh * tanh_c * _sigmoid_grad_from_output(o),
-    ]
+    The plain cell's formulas with two additions: the gradient at the
+    (normalised) state passes back through LN_c before it reaches the gates,
+    and each gate's gradient passes back through its own LN before it
+    reaches the weights.
+    """
+    step, norms = cache
+    dims = {"B": step.x.shape[0], "H": step.i.shape[1]}
+    dtype = step.i.dtype
+    dh = np.zeros_like(step.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros_like(step.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
+
+    dc_raw, dgamma_c, dbeta_c = layer_norm_backward(cell_state_grad(dh, dc, step), norms[4])
+    dn = preactivation_grad(gate_grads(dh, dc_raw, step), step)  # w.r.t. the normalised pre-activations
+    H = dims["H"]
     da, dgamma, dbeta = [], [], []
     for k in range(4):
-        d, dg_k, db_k = layer_norm_backward(dn[k], norms[k])
+        d, dg_k, db_k = layer_norm_backward(dn[:, k * H : (k + 1) * H], norms[k])
         da.append(d)
         dgamma.append(dg_k)
         dbeta.append(db_k)
-    da = np.hstack(da)
+    grads = linear_backward(np.hstack(da), step)
+    del grads["b"]  # this cell has no bias: the shifts beta take its place
     return {
-        "x": da @ W_x,
-        "h_prev": da @ W_h,
-        "c_prev": dc_raw * f,
-        "W_x": da.T @ x,
-        "W_h": da.T @ h_prev,
+        **grads,
+        "c_prev": dc_raw * step.f,
         "gamma": np.vstack(dgamma + [dgamma_c]),
         "beta": np.vstack(dbeta + [dbeta_c]),
     }
@@ -143,5 +143,5 @@ def layer_norm_forward_sequence(x, params, h0=None, c0=None, forget_bias: float 
 
 def layer_norm_backward_sequence(dhs, caches, dh_T=None, dc_T=None):
     """Backpropagation through time for :func:`layer_norm_forward_sequence`."""
-    i = caches[0][3]
+    i = caches[0][0].i
     return backprop_unrolled(layer_norm_cell_backward, dhs, caches, dh_T, dc_T, *i.shape, i.dtype)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_array
-from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
-from .cell import CellCache, check_params, init_params, linear_backward
+from .activations import _sigmoid, _sigmoid_grad_from_output
+from .cell import CellCache, cell_state_grad, check_params, gate_grads, init_params, linear_backward, preactivation_grad
 from .sequence import backprop_unrolled, unroll
 
 PEEPHOLES = ("p_i", "p_f", "p_o")
@@ -78,12 +78,12 @@ def peephole_cell_backward(dh, dc, cache):
     dh = np.zeros_like(step.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
     dc = np.zeros_like(step.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
 
+    # The plain cell's formulas, with one more path into c: through o's peephole.
     da_o = dh * step.tanh_c * _sigmoid_grad_from_output(step.o)
-    dc_total = dc + dh * step.o * _tanh_grad_from_output(step.tanh_c) + da_o * p_o
-    da_i = dc_total * step.g * _sigmoid_grad_from_output(step.i)
-    da_f = dc_total * step.c_prev * _sigmoid_grad_from_output(step.f)
-    da_g = dc_total * step.i * _tanh_grad_from_output(step.g)
-    da = np.hstack([da_i, da_f, da_g, da_o])
+    dc_total = cell_state_grad(dh, dc, step) + da_o * p_o
+    da = preactivation_grad(gate_grads(dh, dc_total, step), step)
+    H = da.shape[1] // 4
+    da_i, da_f = da[:, :H], da[:, H : 2 * H]
     return {
         **linear_backward(da, step),
         "c_prev": dc_total * step.f + da_i * p_i + da_f * p_f,
