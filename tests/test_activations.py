@@ -174,3 +174,11 @@ def test_float32_agrees_with_float64_to_float32_precision(f, rng):
     out64 = f(z32.astype(np.float64))
     scale = np.max(np.abs(out64))
     assert np.max(np.abs(out32 - out64)) <= 8 * np.finfo(np.float32).eps * max(scale, 1.0)
+
+
+@pytest.mark.parametrize("f, df", [(lstm.sigmoid, lstm.sigmoid_grad), (np.tanh, lstm.tanh_grad)])
+def test_derivatives_accept_python_floats(f, df):
+    # A 0-d input once made tanh_grad fail inside its in-place subtraction.
+    z = 0.7
+    expected = (float(f(z + 1e-6)) - float(f(z - 1e-6))) / 2e-6
+    assert abs(float(df(z)) - expected) < 1e-9

@@ -42,7 +42,7 @@ def _sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
 
 
 def _tanh_grad_from_output(t: np.ndarray) -> np.ndarray:
-    d = t * t
+    d = np.asarray(t * t)  # t * t of a 0-d array is a scalar, which out= refuses
     return np.subtract(1, d, out=d)  # 1 - tanh²
 
 
