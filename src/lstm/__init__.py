@@ -20,6 +20,13 @@ from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .peephole import init_peephole_params, peephole_backward, peephole_cell_backward, peephole_cell_forward, peephole_forward
 from .sequence import SequenceCache, backward, forward
+from .scalargate import (
+    init_scalar_gate_params,
+    scalar_gate_backward,
+    scalar_gate_cell_backward,
+    scalar_gate_cell_forward,
+    scalar_gate_forward,
+)
 from .output import output_backward, output_forward, sequence_loss
 from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
 from .layernorm import (
@@ -68,6 +75,11 @@ __all__ = [
     "peephole_cell_forward",
     "peephole_forward",
     "relative_error",
+    "init_scalar_gate_params",
+    "scalar_gate_backward",
+    "scalar_gate_cell_backward",
+    "scalar_gate_cell_forward",
+    "scalar_gate_forward",
     "reorder_gates",
     "sequence_loss",
     "sigmoid",

@@ -209,3 +209,23 @@ def layer_norm_cell_forward(x, h_prev, c_prev, W_x, W_h, gamma, beta, forget_bia
     c = layer_norm(f.multiply_elementwise(c_prev) + i.multiply_elementwise(g), gamma[4, :].T, beta[4, :].T, eps)
     h = o.multiply_elementwise(c.applyfunc(tanh))
     return h, c, {"i": i, "f": f, "g": g, "o": o}
+
+
+def scalar_gate_cell_forward(x, h_prev, c_prev, w_i, w_f, w_o, W_g):
+    """Source 003's step (:func:`lstm.scalar_gate_cell_forward`) for one example, in the source's columns.
+
+    ``x`` (D, 1), ``h_prev`` and ``c_prev`` (H, 1), ``w_i``, ``w_f``, ``w_o``
+    (D+2H+1, 1), ``W_g`` (D+H+1, H).  Returns ``(h, c, parts)`` with ``parts``
+    holding the pre-activations ``a_i``, ``a_f``, ``a_o`` (scalars), ``a_g``
+    (H, 1), and the gates ``i``, ``f``, ``o``, ``g``.
+    """
+    one = sp.Matrix([[1]])
+    a_i = (w_i.T * sp.Matrix.vstack(x, h_prev, c_prev, one))[0]
+    a_f = (w_f.T * sp.Matrix.vstack(x, h_prev, c_prev, one))[0]
+    a_g = W_g.T * sp.Matrix.vstack(x, h_prev, one)
+    i, f, g = sigmoid(a_i), sigmoid(a_f), a_g.applyfunc(tanh)
+    c = f * c_prev + i * g
+    a_o = (w_o.T * sp.Matrix.vstack(x, h_prev, c, one))[0]
+    o = sigmoid(a_o)
+    h = (o * c).applyfunc(tanh)
+    return h, c, {"a_i": a_i, "a_f": a_f, "a_o": a_o, "a_g": a_g, "i": i, "f": f, "o": o, "g": g}
