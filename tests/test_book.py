@@ -93,7 +93,24 @@ def test_notebook_never_edits_sys_path(path):
         assert "sys.path" not in source(cell), f"{path.name}: install the package instead (pip install -e .)"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+AUDITS = [p for p in NOTEBOOKS if p.parent.name == "audit"]
+CHAPTERS = [p for p in NOTEBOOKS if p not in AUDITS]
+
+
+def test_every_source_has_an_audit_page():
+    assert [p.stem for p in AUDITS] == [f"source00{k}" for k in range(5)]
+
+
+@pytest.mark.parametrize("path", AUDITS, ids=lambda p: p.name)
+def test_audit_page_ends_with_its_verdict_table(path):
+    cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    code = "\n".join(source(c) for c in cells)
+    assert f'Audit("{path.stem[-3:]}")' in code, "the ledger must be named after the page's source"
+    assert source(cells[-1]).strip() == "audit", "the last cell renders the table"
+    assert code.count("audit.item(") >= 5
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_ends_with_two_to_four_solved_exercises(path):
     text = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
     exercises = re.findall(r"```\{exercise\}\n:label: (\S+)", text)
