@@ -79,3 +79,10 @@ def test_the_table_is_markdown_with_counts():
     table = audit._repr_markdown_()
     assert "| listing 1 | a \\| b | **typo** | c |" in table
     assert "1 items, 0 correct, 1 typo, 0 wrong" in table
+
+
+def test_differs_refuses_arrays_of_different_shapes():
+    audit = Audit("x")
+    with pytest.raises(ValueError, match="cannot compare shapes"):
+        with audit.item("a", "claim", "wrong", fix="y") as check:
+            check.differs(np.ones((2, 3)), np.ones((3, 2)))

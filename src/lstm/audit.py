@@ -38,6 +38,13 @@ class Row(NamedTuple):
     fix: str
 
 
+def _expands_to_zero(expr) -> bool:
+    import sympy as sp
+
+    expanded = sp.expand(expr)
+    return expanded.is_zero_matrix if isinstance(expanded, sp.MatrixBase) else expanded == 0
+
+
 class Check:
     """The assertions available inside :meth:`Audit.item`; each one is counted."""
 
@@ -57,11 +64,7 @@ class Check:
 
     def zero(self, expr, message: str = "expected to expand to zero") -> None:
         """A SymPy expression (or matrix) expands to zero: a proof of an identity."""
-        import sympy as sp
-
-        expanded = sp.expand(expr)
-        ok = expanded.is_zero_matrix if isinstance(expanded, sp.MatrixBase) else expanded == 0
-        assert ok, f"{message}: {expanded}"
+        assert _expands_to_zero(expr), message
         self.holds += 1
 
     # -- the item as printed fails ----------------------------------------------
@@ -74,20 +77,18 @@ class Check:
         """``actual`` differs from ``desired`` by at least ``min_rel`` relative to desired's scale.
 
         The default keeps rounding noise (1e-16) far from a real difference.
+        Arrays of different shapes are refused rather than counted as
+        different: a transposed copy of the right answer must not pass as a
+        wrong one (state a shape fault with :meth:`false`).
         """
         from .gradcheck import relative_error
 
-        actual, desired = np.asarray(actual, float), np.asarray(desired, float)
-        err = relative_error(actual, desired) if actual.shape == desired.shape else np.inf
+        err = relative_error(actual, desired)  # raises ValueError on unequal shapes
         assert err >= min_rel, f"expected a difference of at least {min_rel:g}; relative error is {err:.1e}"
         self.fails += 1
 
     def nonzero(self, expr, message: str = "expected not to expand to zero") -> None:
-        import sympy as sp
-
-        expanded = sp.expand(expr)
-        zero = expanded.is_zero_matrix if isinstance(expanded, sp.MatrixBase) else expanded == 0
-        assert not zero, message
+        assert not _expands_to_zero(expr), message
         self.fails += 1
 
     def raises(self, exception, function, *args, **kwargs) -> BaseException:
@@ -113,14 +114,14 @@ class Audit:
             raise ValueError(f"verdict {verdict!r} is not one of {VERDICTS}")
         if any(r.where == where for r in self.rows):
             raise ValueError(f"{where!r} already has a verdict")
+        if verdict != "correct" and fix == "—":
+            raise ValueError(f"{where}: a {verdict!r} verdict needs its corrected form")
         check = Check()
         yield check
         if verdict == "correct" and (check.holds == 0 or check.fails):
             raise AssertionError(f"{where}: 'correct' needs a check that it holds and none that it fails")
         if verdict != "correct" and (check.holds == 0 or check.fails == 0):
             raise AssertionError(f"{where}: {verdict!r} needs a check that the printed form fails and one that the fix holds")
-        if verdict != "correct" and fix == "—":
-            raise ValueError(f"{where}: a {verdict!r} verdict needs its corrected form")
         self.rows.append(Row(where, claim, verdict, fix))
 
     def counts(self) -> dict[str, int]:

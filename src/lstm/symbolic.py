@@ -220,8 +220,8 @@ def scalar_gate_cell_forward(x, h_prev, c_prev, w_i, w_f, w_o, W_g):
     (H, 1), and the gates ``i``, ``f``, ``o``, ``g``.
     """
     one = sp.Matrix([[1]])
-    a_i = (w_i.T * sp.Matrix.vstack(x, h_prev, c_prev, one))[0]
-    a_f = (w_f.T * sp.Matrix.vstack(x, h_prev, c_prev, one))[0]
+    u_prev = sp.Matrix.vstack(x, h_prev, c_prev, one)
+    a_i, a_f = (w_i.T * u_prev)[0], (w_f.T * u_prev)[0]
     a_g = W_g.T * sp.Matrix.vstack(x, h_prev, one)
     i, f, g = sigmoid(a_i), sigmoid(a_f), a_g.applyfunc(tanh)
     c = f * c_prev + i * g
