@@ -55,10 +55,10 @@ def test_cell_and_sequence_gradients(rng):
     assert max(errors.values()) < 1e-7
 
     def run(x, h0, c0, **q):
-        hs, (h_T, c_T), caches = lstm.layer_norm_forward_sequence(x, q, h0, c0)
+        hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.LayerNormTF(), x, q, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.layer_norm_backward_sequence(d[0], caches, d[1], d[2]),
+    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])),
                             dict(x=rng.normal(size=(4, 3, 2)), h0=rng.normal(size=(3, 3)), c0=rng.normal(size=(3, 3)), **p))
     assert max(errors.values()) < 1e-7
 

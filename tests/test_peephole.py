@@ -32,10 +32,10 @@ def test_sequence_matches_finite_differences(rng):
     xs = rng.normal(size=(4, 3, 2))
 
     def run(x, h0, c0, **params):
-        hs, (h_T, c_T), caches = lstm.peephole_forward(x, params, h0, c0)
+        hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.Peephole(), x, params, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.peephole_backward(d[0], caches, d[1], d[2]), dict(x=xs, h0=h0, c0=c0, **p))
+    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p))
     assert max(errors.values()) < 1e-7
 
 
@@ -82,4 +82,4 @@ def test_errors(rng):
     with pytest.raises(TypeError, match="p_i has dtype float32"):
         lstm.peephole_cell_forward(x, h, c, dict(p, p_i=np.zeros(3, np.float32)))
     with pytest.raises(ValueError, match="x has shape"):
-        lstm.peephole_forward(x, p)
+        lstm.sequence_forward(lstm.Peephole(), x, p)

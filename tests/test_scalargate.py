@@ -45,10 +45,10 @@ def test_sequence_matches_finite_differences(rng):
     xs = rng.normal(size=(4, 3, 2))
 
     def run(x, h0, c0, **params):
-        hs, (h_T, c_T), caches = lstm.scalar_gate_forward(x, params, h0, c0)
+        hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.ScalarGate(), x, params, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.scalar_gate_backward(d[0], caches, d[1], d[2]), dict(x=xs, h0=h0, c0=c0, **p))
+    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p))
     assert set(errors) == {"x", "h0", "c0", *PARAMS} and max(errors.values()) < 1e-7
 
 
@@ -83,4 +83,4 @@ def test_errors(rng):
     with pytest.raises(ValueError, match="not finite|NaN"):
         lstm.scalar_gate_cell_forward(x, h, c * np.nan, p)
     with pytest.raises(ValueError, match="x has shape"):
-        lstm.scalar_gate_forward(x, p)
+        lstm.sequence_forward(lstm.ScalarGate(), x, p)

@@ -16,33 +16,68 @@ from .activations import (
     tanh_grad,
     tanh_grad_from_output,
 )
+from .cells import LSTM, Cell, SequenceRun, sequence_backward, sequence_forward
+from .rnn import RNN, rnn_cell_backward, rnn_cell_forward
 from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .peephole import init_peephole_params, peephole_backward, peephole_cell_backward, peephole_cell_forward, peephole_forward
+from .peephole import Peephole, init_peephole_params, peephole_cell_backward, peephole_cell_forward
 from .sequence import SequenceCache, backward, forward
 from .scalargate import (
+    ScalarGate,
     init_scalar_gate_params,
-    scalar_gate_backward,
     scalar_gate_cell_backward,
     scalar_gate_cell_forward,
-    scalar_gate_forward,
 )
 from .output import output_backward, output_forward, sequence_loss
 from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
 from .layernorm import (
+    LayerNormTF,
     init_layer_norm_params,
     layer_norm_backward,
-    layer_norm_backward_sequence,
     layer_norm_cell_backward,
     layer_norm_cell_forward,
     layer_norm_forward,
-    layer_norm_forward_sequence,
 )
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
+from . import optim
+from .clip import clip_grad_norm, clip_grad_value, total_norm
+from .optim import SGD, Adagrad, Adam, RMSprop
+from . import models, train as training
+from .models import LastStepMSE, StepwiseCrossEntropy, init_model
+from .train import History, Patience, Target, plot_history, train
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Adagrad",
+    "Adam",
+    "RMSprop",
+    "SGD",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "optim",
+    "total_norm",
+    "History",
+    "LastStepMSE",
+    "Patience",
+    "StepwiseCrossEntropy",
+    "Target",
+    "init_model",
+    "models",
+    "plot_history",
+    "train",
+    "training",
+    "Cell",
+    "LSTM",
+    "LayerNormTF",
+    "Peephole",
+    "RNN",
+    "ScalarGate",
+    "SequenceRun",
+    "rnn_cell_backward",
+    "rnn_cell_forward",
+    "sequence_backward",
+    "sequence_forward",
     "CellCache",
     "GATES",
     "SequenceCache",
@@ -59,27 +94,21 @@ __all__ = [
     "init_layer_norm_params",
     "init_peephole_params",
     "layer_norm_backward",
-    "layer_norm_backward_sequence",
     "layer_norm_cell_backward",
     "layer_norm_cell_forward",
     "layer_norm_forward",
-    "layer_norm_forward_sequence",
     "init_params",
     "log_softmax",
     "numerical_gradient",
     "output_backward",
     "output_forward",
     "param_shapes",
-    "peephole_backward",
     "peephole_cell_backward",
     "peephole_cell_forward",
-    "peephole_forward",
     "relative_error",
     "init_scalar_gate_params",
-    "scalar_gate_backward",
     "scalar_gate_cell_backward",
     "scalar_gate_cell_forward",
-    "scalar_gate_forward",
     "reorder_gates",
     "sequence_loss",
     "sigmoid",

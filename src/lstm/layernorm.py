@@ -27,7 +27,7 @@ from ._validate import check_array
 from .activations import _sigmoid
 from .cell import CellCache, cell_state_grad, check_params, gate_grads, linear_backward, preactivation_grad
 from .layout import param_shapes
-from .sequence import backprop_unrolled, unroll
+from .cells import Cell
 
 #: TensorFlow's layer_norm adds this to the variance.
 EPS = 1e-12
@@ -133,15 +133,46 @@ def layer_norm_cell_backward(dh, dc, cache):
     }
 
 
-def layer_norm_forward_sequence(x, params, h0=None, c0=None, forget_bias: float = 1.0, eps: float = EPS):
-    """The layer-normalised LSTM over ``x`` (T, B, D) → ``(hs, (h_T, c_T), caches)``."""
-    dims: dict[str, int] = {}
-    W_x = _check(params, dims)[0]
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
-    return unroll(layer_norm_cell_forward, x, params, h0, c0, dims, forget_bias=forget_bias, eps=eps)
+class LayerNormTF(Cell):
+    """TensorFlow's ``LayerNormBasicLSTMCell`` behind the common interface; state ``(h, c)``.
 
+    Parameters ``W_x`` (4H, D), ``W_h`` (4H, H), ``gamma``, ``beta`` (5, H);
+    ``forget_bias`` is added at run time, as TensorFlow does.
+    """
 
-def layer_norm_backward_sequence(dhs, caches, dh_T=None, dc_T=None):
-    """Backpropagation through time for :func:`layer_norm_forward_sequence`."""
-    i = caches[0][0].i
-    return backprop_unrolled(layer_norm_cell_backward, dhs, caches, dh_T, dc_T, *i.shape, i.dtype)
+    name = "layer_norm_tf"
+    state_names = ("h", "c")
+
+    def __init__(self, forget_bias: float = 1.0, eps: float = EPS):
+        self.forget_bias, self.eps = forget_bias, eps
+
+    def __repr__(self) -> str:
+        return f"LayerNormTF(forget_bias={self.forget_bias}, eps={self.eps})"
+
+    def param_shapes(self, D, H):
+        shapes = param_shapes(D, H)
+        del shapes["b"]
+        return {**shapes, "gamma": (5, H), "beta": (5, H)}
+
+    def init_params(self, D, H, *, rng=None, dtype=np.float64):
+        return init_layer_norm_params(D, H, rng=np.random.default_rng(rng), dtype=dtype)
+
+    def dims(self, params):
+        dims: dict[str, int] = {}
+        _check(params, dims)
+        return {"D": dims["D"], "H": dims["H"]}
+
+    def step_forward(self, x, state, params):
+        h, c, cache = layer_norm_cell_forward(x, *state, params, self.forget_bias, self.eps)
+        return (h, c), cache
+
+    def step_backward(self, dstate, cache):
+        return layer_norm_cell_backward(*dstate, cache)
+
+    def symbolic_step(self, x, state, params):
+        from . import symbolic
+
+        h, c, _ = symbolic.layer_norm_cell_forward(
+            x, *state, params["W_x"], params["W_h"], params["gamma"], params["beta"], self.forget_bias, self.eps
+        )
+        return h, c

@@ -19,7 +19,8 @@ import numpy as np
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output
 from .cell import CellCache, cell_state_grad, check_params, gate_grads, init_params, linear_backward, preactivation_grad
-from .sequence import backprop_unrolled, unroll
+from .cells import Cell
+from .layout import param_shapes
 
 PEEPHOLES = ("p_i", "p_f", "p_o")
 
@@ -93,16 +94,39 @@ def peephole_cell_backward(dh, dc, cache):
     }
 
 
-def peephole_forward(x, params, h0=None, c0=None):
-    """The peephole LSTM over a sequence ``x`` (T, B, D) → ``(hs, (h_T, c_T), caches)``."""
-    dims: dict[str, int] = {}
-    W_x = _check(params, dims)[0]
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
-    return unroll(peephole_cell_forward, x, params, h0, c0, dims)
+class Peephole(Cell):
+    """The peephole LSTM behind the common interface; state ``(h, c)``.
 
+    Parameters: the plain cell's ``W_x``, ``W_h``, ``b`` and ``p_i``, ``p_f``, ``p_o`` (H,).
+    """
 
-def peephole_backward(dhs, caches, dh_T=None, dc_T=None):
-    """Backpropagation through time for :func:`peephole_forward`; keys as the plain
-    :func:`lstm.backward` plus ``p_i``, ``p_f``, ``p_o``."""
-    step = caches[0][0]
-    return backprop_unrolled(peephole_cell_backward, dhs, caches, dh_T, dc_T, *step.i.shape, step.i.dtype)
+    name = "peephole"
+    state_names = ("h", "c")
+
+    def __init__(self, forget_bias: float = 1.0):
+        self.forget_bias = forget_bias
+
+    def param_shapes(self, D, H):
+        return {**param_shapes(D, H), **{k: (H,) for k in PEEPHOLES}}
+
+    def init_params(self, D, H, *, rng=None, dtype=np.float64):
+        return init_peephole_params(D, H, rng=np.random.default_rng(rng), dtype=dtype, forget_bias=self.forget_bias)
+
+    def dims(self, params):
+        dims: dict[str, int] = {}
+        _check(params, dims)
+        return {"D": dims["D"], "H": dims["H"]}
+
+    def step_forward(self, x, state, params):
+        h, c, cache = peephole_cell_forward(x, *state, params)
+        return (h, c), cache
+
+    def step_backward(self, dstate, cache):
+        return peephole_cell_backward(*dstate, cache)
+
+    def symbolic_step(self, x, state, params):
+        from . import symbolic
+
+        names = ("W_x", "W_h", "b", *PEEPHOLES)
+        h, c, _ = symbolic.peephole_cell_forward(x, *state, *(params[k] for k in names))
+        return h, c

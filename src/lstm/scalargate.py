@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
-from .sequence import backprop_unrolled, unroll
+from .cells import Cell
 
 PARAM_NAMES = ("w_i", "w_f", "w_o", "W_g")
 
@@ -131,20 +131,47 @@ def scalar_gate_cell_backward(dh, dc, cache):
     }
 
 
-def scalar_gate_forward(x, params, h0=None, c0=None):
-    """Source 003's LSTM over a sequence ``x`` (T, B, D) → ``(hs, (h_T, c_T), caches)``."""
-    dims: dict[str, int] = {}
-    W_g = check_scalar_gate_params(params, dims)[-1]
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_g.dtype)
-    return unroll(scalar_gate_cell_forward, x, params, h0, c0, dims)
+class ScalarGate(Cell):
+    """Source 003's scalar-gate LSTM behind the common interface; state ``(h, c)``.
 
-
-def scalar_gate_backward(dhs, caches, dh_T=None, dc_T=None):
-    """Backpropagation through time for :func:`scalar_gate_forward`.
-
-    ``dhs`` (T, B, H) is ∂L/∂h_t from each step's own loss; ``dh_T``, ``dc_T``
-    flow into the final state.  Returns ``x`` (T, B, D), ``h0``, ``c0`` and the
-    four parameters' gradients summed over the steps.
+    Parameters ``w_i``, ``w_f``, ``w_o`` (D+2H+1,) and ``W_g`` (D+H+1, H).
     """
-    g = caches[0].g
-    return backprop_unrolled(scalar_gate_cell_backward, dhs, caches, dh_T, dc_T, *g.shape, g.dtype)
+
+    name = "scalar_gate"
+    state_names = ("h", "c")
+
+    def __init__(self, forget_bias: float = 1.0):
+        self.forget_bias = forget_bias
+
+    def param_shapes(self, D, H):
+        return {"w_i": (D + 2 * H + 1,), "w_f": (D + 2 * H + 1,), "w_o": (D + 2 * H + 1,), "W_g": (D + H + 1, H)}
+
+    def init_params(self, D, H, *, rng=None, dtype=np.float64):
+        return init_scalar_gate_params(D, H, rng=np.random.default_rng(rng), dtype=dtype, forget_bias=self.forget_bias)
+
+    def dims(self, params):
+        dims: dict[str, int] = {}
+        check_scalar_gate_params(params, dims)
+        return {"D": dims["D"], "H": dims["H"]}
+
+    def step_forward(self, x, state, params):
+        h, c, cache = scalar_gate_cell_forward(x, *state, params)
+        return (h, c), cache
+
+    def step_backward(self, dstate, cache):
+        return scalar_gate_cell_backward(*dstate, cache)
+
+    def symbolic_step(self, x, state, params):
+        """Row by row: the source's column form (:func:`lstm.symbolic.scalar_gate_cell_forward`) per example."""
+        import sympy as sp
+
+        from . import symbolic
+
+        h_prev, c_prev = state
+        rows = [
+            symbolic.scalar_gate_cell_forward(
+                x[r, :].T, h_prev[r, :].T, c_prev[r, :].T, *(params[k] for k in PARAM_NAMES)
+            )[:2]
+            for r in range(x.shape[0])
+        ]
+        return sp.Matrix.vstack(*(h.T for h, _ in rows)), sp.Matrix.vstack(*(c.T for _, c in rows))
