@@ -1,0 +1,373 @@
+"""A grader for students' forward and backward passes that names the wrong block, and the mistake.
+
+The grader runs a student's functions and the package's reference on the
+same random problem (every parameter perturbed away from its initial value,
+so biases are nonzero; nonzero initial states; random gradients into every
+output and every final state; B = 3, D = 4, H = 5, T = 4) and reports, block
+by block, the relative error of each output and each gradient: for a gated
+cell, each gate's rows of every stacked parameter separately.
+
+When a result is wrong, the grader computes what each mistake in its
+catalogue would have produced on the same problem, and names the one the
+student's result matches (to 1e-6 relative on every block).  When none
+matches it says so: it never guesses.  The catalogue of the LSTM holds the
+slips that the chapters and the audit of the sources found people make.
+
+Any cell behind the common interface can be graded (per-block errors); the
+LSTM, alone for now, also has the catalogue.
+
+    report = grade_step(lstm.LSTM(), cell_forward, cell_backward)
+    print(report)          # a table of blocks, and a diagnosis if one matches
+    assert report.passed
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import pathlib
+import importlib.util
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import _sigmoid_grad_from_output, _tanh_grad_from_output
+from .cells import Cell, sequence_backward, sequence_forward
+from .gradcheck import relative_error
+from .harness import random_problem
+
+#: a result within this relative error of the reference is correct (both are float64 on the same inputs)
+PASS_TOL = 1e-9
+#: a wrong result within this relative error of a catalogued mistake is diagnosed as that mistake
+MATCH_TOL = 1e-6
+
+#: Gate blocks of stacked parameters, by cell name: the rows of W_x, W_h and b.
+GATE_BLOCKS = {"lstm": "ifgo", "peephole": "ifgo", "layer_norm_tf": "ifgo", "gru": "rzn"}
+
+
+class GraderError(ValueError):
+    """The student's function cannot be graded: wrong signature, outputs or shapes."""
+
+
+class Mistake(NamedTuple):
+    key: str
+    text: str  # what the result looks like, in plain words
+    scope: str  # "step" or "sequence"
+
+
+class Block(NamedTuple):
+    name: str
+    error: float
+    ok: bool
+
+
+class Report(NamedTuple):
+    what: str
+    blocks: list
+    diagnosis: Mistake | None
+    checked: int  # how many catalogued mistakes were compared
+
+    @property
+    def passed(self) -> bool:
+        return all(b.ok for b in self.blocks)
+
+    @property
+    def wrong(self) -> list[str]:
+        return [b.name for b in self.blocks if not b.ok]
+
+    def __str__(self) -> str:
+        lines = [f"{self.what}: " + ("PASSED" if self.passed else f"{len(self.wrong)} of {len(self.blocks)} blocks wrong")]
+        for b in self.blocks:
+            lines.append(f"  {'ok ' if b.ok else 'BAD'}  {b.name:<14} relative error {b.error:.1e}")
+        if not self.passed:
+            if self.diagnosis is not None:
+                lines.append(f"Diagnosis: {self.diagnosis.text}")
+            else:
+                lines.append(f"No known mistake of the {self.checked} in the catalogue matches: compare the BAD blocks' formulas.")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+STEP_MISTAKES = [
+    Mistake("forget_uses_f", "your forget-gate rows look like δ ⊙ f where the chain rule gives δ ⊙ c_{t−1} "
+            "(∂c/∂f = c_{t−1})", "step"),
+    Mistake("input_uses_i", "your input-gate rows look like δ ⊙ i where the chain rule gives δ ⊙ g (∂c/∂i = g)", "step"),
+    Mistake("candidate_uses_g", "your candidate rows look like δ ⊙ g where the chain rule gives δ ⊙ i (∂c/∂g = i)", "step"),
+    Mistake("dc_dropped", "the gradient arriving at c from the next step (dc) is dropped: ∂L/∂c must be "
+            "dc + dh ⊙ o ⊙ (1 − tanh² c)", "step"),
+    Mistake("tanh_prime_missing", "the path from h to c misses tanh′: ∂L/∂c needs dh ⊙ o ⊙ (1 − tanh² c), "
+            "not dh ⊙ o", "step"),
+    Mistake("output_uses_c", "your output-gate rows look like dh ⊙ c where h = o ⊙ tanh(c) gives dh ⊙ tanh(c)", "step"),
+    Mistake("output_from_delta", "your output-gate rows are taken from δ = ∂L/∂c; the output gate acts on h, so "
+            "its rows come from γ = ∂L/∂h: dh ⊙ tanh(c)", "step"),
+    Mistake("candidate_sigma_prime", "the candidate uses σ′ = g(1 − g); it is a tanh, whose derivative is 1 − g²", "step"),
+    Mistake("gate_sigma_prime_missing", "the gates i, f, o miss σ′: their pre-activation gradients need ⊙ σ(1 − σ)", "step"),
+    Mistake("c_prev_missing_f", "∂L/∂c_{t−1} misses the forget gate: it is δ ⊙ f, not δ", "step"),
+    Mistake("bias_mean", "the bias gradient is the batch mean; b is broadcast over the batch, so its gradient "
+            "is the sum", "step"),
+    Mistake("W_h_from_c_prev", "∂L/∂W_h is built from c_{t−1}; W_h multiplies h_{t−1}, so it is ∂L/∂aᵀ h_{t−1}", "step"),
+    Mistake("h_prev_input_gate_only", "∂L/∂h_{t−1} counts only the input gate; h_{t−1} feeds all four gates, "
+            "so it is ∂L/∂a W_h over all four blocks", "step"),
+]
+
+SEQUENCE_MISTAKES = [
+    Mistake("per_step_dh_dropped", "each step's own loss gradient dhs[t] is not added to ∂L/∂h_t (only the one "
+            "from step t + 1 is)", "sequence"),
+    Mistake("carried_dh_dropped", "∂L/∂h_t from step t + 1 is dropped: h_t feeds the next step's gates too", "sequence"),
+    Mistake("carried_dc_dropped", "∂L/∂c_t from step t + 1 is dropped: every step starts with dc = 0", "sequence"),
+    Mistake("W_h_from_h_t", "∂L/∂W_h sums ∂L/∂a_tᵀ h_t; step t reads h_{t−1}, so it is ∂L/∂a_tᵀ h_{t−1}", "sequence"),
+    Mistake("dh_T_ignored", "the gradient arriving at the final hidden state (dh_T) is ignored", "sequence"),
+    Mistake("dc_T_ignored", "the gradient arriving at the final cell state (dc_T) is ignored", "sequence"),
+    Mistake("params_last_step", "the parameter gradients are those of one step only; tied weights sum over all steps",
+            "sequence"),
+]
+
+MISTAKES = {m.key: m for m in STEP_MISTAKES + SEQUENCE_MISTAKES}
+
+
+def lstm_step_backward(dh, dc, cache, mistake: str | None = None, *, h_read=None):
+    """The LSTM step's backward pass, or what it gives with one catalogued ``mistake``.
+
+    ``cache`` is a :class:`lstm.CellCache`.  With ``mistake=None`` this is
+    the plain chain rule of the chapter *One step back*; it is kept here,
+    beside its mistakes, so that each mistake is one visible change.
+    ``h_read`` replaces h_{t−1} in ∂L/∂W_h (for the sequence mistake
+    ``W_h_from_h_t``).
+    """
+    x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h = cache
+    m = mistake
+    dh = np.zeros_like(i) if dh is None else dh
+    dc = np.zeros_like(i) if dc is None else dc
+    through_h = dh * o if m == "tanh_prime_missing" else dh * o * _tanh_grad_from_output(tanh_c)
+    delta = through_h if m == "dc_dropped" else dc + through_h  # ∂L/∂c_t
+    d_i = delta * (i if m == "input_uses_i" else g)
+    d_f = delta * (f if m == "forget_uses_f" else c_prev)
+    d_g = delta * (g if m == "candidate_uses_g" else i)
+    if m == "output_uses_c":
+        d_o = dh * np.arctanh(tanh_c)  # the cache keeps tanh(c), not c
+    else:
+        d_o = (delta if m == "output_from_delta" else dh) * tanh_c
+    sig = (lambda s: 1.0) if m == "gate_sigma_prime_missing" else _sigmoid_grad_from_output
+    tanh_prime = _sigmoid_grad_from_output if m == "candidate_sigma_prime" else _tanh_grad_from_output
+    da = np.hstack([d_i * sig(i), d_f * sig(f), d_g * tanh_prime(g), d_o * sig(o)])
+    H = i.shape[1]
+    dh_prev = da[:, :H] @ W_h[:H] if m == "h_prev_input_gate_only" else da @ W_h
+    return {
+        "x": da @ W_x,
+        "h_prev": dh_prev,
+        "c_prev": delta if m == "c_prev_missing_f" else delta * f,
+        "W_x": da.T @ x,
+        "W_h": da.T @ (c_prev if m == "W_h_from_c_prev" else h_prev if h_read is None else h_read),
+        "b": da.mean(axis=0) if m == "bias_mean" else da.sum(axis=0),
+    }
+
+
+def lstm_sequence_backward(dhs, caches, dh_T, dc_T, mistake: str | None = None):
+    """BPTT over the step caches of the plain LSTM (``caches``: T :class:`lstm.CellCache`), or with one mistake.
+
+    Step mistakes are made at every step; sequence mistakes in the loop.
+    """
+    T = len(caches)
+    m = mistake
+    step_m = m if m in MISTAKES and MISTAKES[m].scope == "step" else None
+    zero = np.zeros_like(caches[0].i)
+    dh = zero if m == "dh_T_ignored" else dh_T
+    dc = zero if m == "dc_T_ignored" else dc_T
+    totals: dict[str, np.ndarray] = {}
+    dxs = [None] * T
+    for t in reversed(range(T)):
+        dh_in = dh if m == "per_step_dh_dropped" else dh + dhs[t]
+        if m == "carried_dh_dropped":
+            dh_in = dhs[t] + (dh_T if t == T - 1 else zero)
+        dc_in = (dc_T if t == T - 1 else zero) if m == "carried_dc_dropped" else dc
+        h_t = caches[t + 1].h_prev if t + 1 < T else None
+        if m == "W_h_from_h_t" and h_t is None:  # h_T is not in any cache: rebuild it from the last step
+            last = caches[t]
+            h_t = last.o * last.tanh_c
+        g = lstm_step_backward(dh_in, dc_in, caches[t], step_m, h_read=h_t if m == "W_h_from_h_t" else None)
+        dxs[t] = g.pop("x")
+        dh, dc = g.pop("h_prev"), g.pop("c_prev")
+        if m == "params_last_step":
+            totals = g
+        else:
+            totals = {k: v + totals[k] if k in totals else v for k, v in g.items()}
+    return {"x": np.stack(dxs), "h0": dh, "c0": dc, **totals}
+
+
+# --------------------------------------------------------------------------- grading
+
+def _check_signature(fn, n: int, what: str, expected: str):
+    if not callable(fn):
+        raise GraderError(f"{what} is {type(fn).__name__}, not a function; expected {expected}")
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in sig.parameters.values() if p.kind in kinds]
+    required = [p for p in positional if p.default is p.empty]
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values()):
+        return
+    if not len(required) <= n <= len(positional):
+        names = ", ".join(p.name for p in positional)
+        raise GraderError(f"{what}({names}) takes {len(positional)} positional argument(s); expected {n}: {expected}")
+
+
+def _check_shape(what: str, value, shape):
+    arr = np.asarray(value) if value is not None else None
+    if arr is None or arr.shape != tuple(shape):
+        got = "None" if arr is None else str(arr.shape)
+        raise GraderError(f"{what} has shape {got}; expected {tuple(shape)}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise GraderError(f"{what} has dtype {arr.dtype}; expected float64")
+    return arr
+
+
+def _check_grads(what: str, grads, reference: dict):
+    if not isinstance(grads, dict):
+        raise GraderError(f"{what} returned {type(grads).__name__}; expected a dict with keys {sorted(reference)}")
+    missing = [k for k in reference if k not in grads]
+    if missing:
+        raise GraderError(f"{what} returned no gradient for {missing}; expected keys {sorted(reference)}")
+    return {k: _check_shape(f"{what}()[{k!r}]", grads[k], np.shape(v)) for k, v in reference.items()}
+
+
+def _blocks(cell: Cell, name: str, value, ref, H: int) -> list[Block]:
+    gates = GATE_BLOCKS.get(cell.name, "")
+    if gates and np.ndim(ref) >= 1 and np.shape(ref)[0] == len(gates) * H and name not in ("x", "h0", "c0"):
+        return [
+            Block(f"{name}[{gate}]", e := relative_error(value[k * H : (k + 1) * H], ref[k * H : (k + 1) * H]),
+                  e <= PASS_TOL)
+            for k, gate in enumerate(gates)
+        ]
+    e = relative_error(value, ref)
+    return [Block(name, e, e <= PASS_TOL)]
+
+
+def _diagnose(student: dict, candidates: dict) -> tuple[Mistake | None, int]:
+    """The catalogued mistake whose result the student's matches on every block, if exactly one does best."""
+    best, best_err = None, MATCH_TOL
+    for key, result in candidates.items():
+        err = max(relative_error(student[k], result[k]) for k in student)
+        if err <= best_err:
+            best, best_err = MISTAKES[key], err
+    return best, len(candidates)
+
+
+def _copy(v):
+    return None if v is None else np.array(v, copy=True)
+
+
+def grade_step(cell: Cell, forward: Callable, backward: Callable, *, B=3, D=4, H=5, rng=0) -> Report:
+    """Grade a student's one-step ``forward`` and ``backward`` against ``cell``'s.
+
+    ``forward(x, *state, params) -> (*new_state, cache)`` and
+    ``backward(*dstate, cache) -> {"x", "<s>_prev", params…}``, with the
+    state parts of ``cell.state_names``: for the LSTM
+    ``forward(x, h_prev, c_prev, params) -> (h, c, cache)`` and
+    ``backward(dh, dc, cache)``; for the RNN and the GRU
+    ``forward(x, h_prev, params) -> (h, cache)`` and ``backward(dh, cache)``.
+    Raises :class:`GraderError` if the functions cannot be graded.
+    """
+    names = cell.state_names
+    n = len(names)
+    _check_signature(forward, n + 2, "forward", f"forward(x, {', '.join(s + '_prev' for s in names)}, params)")
+    _check_signature(backward, n + 1, "backward", f"backward({', '.join('d' + s for s in names)}, cache)")
+    rng = np.random.default_rng(rng)
+    params, x, state = random_problem(cell, B=B, D=D, H=H, rng=rng)
+    dstate = tuple(rng.standard_normal((B, H)) for _ in names)
+    ref_state, ref_cache = cell.step_forward(x, state, params)
+    ref = cell.step_backward(dstate, ref_cache)
+
+    out = forward(_copy(x), *map(_copy, state), {k: _copy(v) for k, v in params.items()})
+    if not isinstance(out, tuple) or len(out) != n + 1:
+        raise GraderError(f"forward returned {type(out).__name__} of length {len(out) if isinstance(out, tuple) else '?'};"
+                          f" expected a tuple ({', '.join(names)}, cache)")
+    new = [_check_shape(f"forward's {s}", v, (B, H)) for s, v in zip(names, out[:n])]
+    grads = _check_grads("backward", backward(*map(_copy, dstate), out[n]), ref)
+
+    blocks = [Block(s, e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, new, ref_state)]
+    for k in ref:
+        blocks += _blocks(cell, k, grads[k], ref[k], H)
+    diagnosis, checked = None, 0
+    forward_ok = all(b.ok for b in blocks[:n])
+    if cell.name == "lstm" and forward_ok and not all(b.ok for b in blocks):
+        candidates = {m.key: lstm_step_backward(*dstate, ref_cache, m.key) for m in STEP_MISTAKES}
+        diagnosis, checked = _diagnose(grads, candidates)
+    return Report(f"{cell.name} step", blocks, diagnosis, checked)
+
+
+def grade_sequence(cell: Cell, forward: Callable, backward: Callable, *, T=4, B=3, D=4, H=5, rng=0) -> Report:
+    """Grade a student's forward pass and backpropagation through time over a sequence.
+
+    ``forward(x, params, *state0) -> (hs, state_T, cache)`` with ``x``
+    (T, B, D), ``hs`` (T, B, H) and ``state_T`` a tuple of (B, H) parts;
+    ``backward(dhs, cache, *dstate_T) -> {"x", "h0" ("c0"), params…}``.  For
+    the LSTM: ``forward(x, params, h0, c0) -> (hs, (h_T, c_T), cache)`` and
+    ``backward(dhs, cache, dh_T, dc_T)``, the signatures of
+    :func:`lstm.forward` and :func:`lstm.backward`.
+    """
+    names = cell.state_names
+    n = len(names)
+    zeros = ", ".join(s + "0" for s in names)
+    _check_signature(forward, n + 2, "forward", f"forward(x, params, {zeros})")
+    _check_signature(backward, n + 2, "backward", f"backward(dhs, cache, {', '.join('d' + s + '_T' for s in names)})")
+    rng = np.random.default_rng(rng)
+    params, x, state0 = random_problem(cell, B=B, D=D, H=H, T=T, rng=rng)
+    dhs = rng.standard_normal((T, B, H))
+    dstate = tuple(rng.standard_normal((B, H)) for _ in names)
+    ref_hs, ref_state, ref_run = sequence_forward(cell, x, params, state0, fast=False)
+    ref = sequence_backward(dhs, ref_run, dstate)
+
+    out = forward(_copy(x), {k: _copy(v) for k, v in params.items()}, *map(_copy, state0))
+    if not isinstance(out, tuple) or len(out) != 3:
+        raise GraderError("forward must return (hs, state_T, cache)")
+    hs = _check_shape("forward's hs", out[0], (T, B, H))
+    state_T = tuple(out[1]) if isinstance(out[1], (tuple, list)) else (out[1],)
+    if len(state_T) != n:
+        raise GraderError(f"forward's final state has {len(state_T)} parts; expected {n}: {names}")
+    state_T = [_check_shape(f"forward's {s}_T", v, (B, H)) for s, v in zip(names, state_T)]
+    grads = _check_grads("backward", backward(_copy(dhs), out[2], *map(_copy, dstate)), ref)
+
+    blocks = [Block("hs", e := relative_error(hs, ref_hs), e <= PASS_TOL)]
+    blocks += [Block(f"{s}_T", e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, state_T, ref_state)]
+    for k in ref:
+        blocks += _blocks(cell, k, grads[k], ref[k], H)
+    diagnosis, checked = None, 0
+    forward_ok = all(b.ok for b in blocks[: n + 1])
+    if cell.name == "lstm" and forward_ok and not all(b.ok for b in blocks):
+        candidates = {
+            m.key: lstm_sequence_backward(dhs, ref_run.caches, *dstate, m.key) for m in STEP_MISTAKES + SEQUENCE_MISTAKES
+        }
+        diagnosis, checked = _diagnose(grads, candidates)
+    return Report(f"{cell.name} sequence", blocks, diagnosis, checked)
+
+
+# --------------------------------------------------------------------------- reference solutions
+
+#: The environment variable that names the folder of the teacher's reference solutions.
+SOLUTIONS_ENV = "LSTM_REFERENCE_SOLUTIONS"
+
+
+def use_reference_solution(name: str, namespace: dict) -> bool:
+    """Plug the reference solution ``<folder>/<name>.py`` into ``namespace``, if a folder is named.
+
+    The folder comes from the environment variable ``LSTM_REFERENCE_SOLUTIONS``
+    (the book's ``make`` targets set it, so the build grades the reference;
+    a student's notebook runs with it unset and keeps the student's own
+    functions).  Every name in the solution module's ``__all__`` replaces the
+    student's.  Returns whether a solution was plugged in.
+    """
+    folder = os.environ.get(SOLUTIONS_ENV)
+    if not folder:
+        return False
+    path = pathlib.Path(folder) / f"{name}.py"
+    if not path.exists():
+        raise FileNotFoundError(f"{SOLUTIONS_ENV}={folder} has no reference solution {path.name}")
+    spec = importlib.util.spec_from_file_location(f"lstm_reference_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for key in module.__all__:
+        namespace[key] = getattr(module, key)
+    return True
