@@ -16,12 +16,16 @@ CELLS = [
     lstm.ScalarGate(),
     lstm.RNN(),
     lstm.RNN("relu"),
+    *lstm.all_variants(),
+    lstm.LayerNormBa(),
+    lstm.GRU(),
+    lstm.GRU(reset_after=False),
 ]
 # The symbolic step at B = 2, D = 3, H = 2 (D ≠ H).  Layer normalisation is left
 # out: over H = 2 it is degenerate (ẑ = ±1), and at H = 3 SymPy needs ~8 minutes
 # for the whole cell; its chapter proves the pieces (LN's Jacobian, the cell with
 # LN's output as free symbols) instead.
-SYMBOLIC = [c for c in CELLS if c.name not in ("layer_norm_tf",) and getattr(c, "nonlinearity", "tanh") == "tanh"]
+SYMBOLIC = [c for c in CELLS if c.name not in ("layer_norm_tf", "layer_norm_ba") and getattr(c, "nonlinearity", "tanh") == "tanh"]
 ids = repr
 
 

@@ -7,7 +7,7 @@ One step, with φ = tanh (or ReLU, as ``torch.nn.RNN(nonlinearity="relu")``)::
 
 Parameters ``W_x`` (H, D), ``W_h`` (H, H), ``b`` (H,).  PyTorch keeps two
 biases, ``bias_ih`` and ``bias_hh``; only their sum acts, so the book keeps
-one (:func:`lstm.interop.rnn_from_pytorch` adds them).
+one (:func:`lstm.rnn_from_pytorch` adds them).
 
 Backward, with δ = ∂L/∂a = ∂L/∂h ⊙ φ'(a):
 

@@ -1,0 +1,125 @@
+"""The GRU's two forms, and the RNN/GRU PyTorch adapters without PyTorch.
+
+The generic checks (finite differences, SymPy, batch = loop, padding) run
+in tests/test_cells.py; torch cross-checks in tests/test_torch_rnn.py.
+"""
+import numpy as np
+import pytest
+
+import lstm
+from lstm import harness
+
+B, D, H = 3, 4, 5
+
+
+def problem(seed=0):
+    return harness.random_problem(lstm.GRU(), B=B, D=D, H=H, rng=seed)
+
+
+def both(x, h, params):
+    (h_t,), _ = lstm.GRU().step_forward(x, (h,), params)
+    (h_c,), _ = lstm.GRU(reset_after=False).step_forward(x, (h,), params)
+    return h_t, h_c
+
+
+def test_the_two_forms_differ_for_the_same_parameters():
+    params, x, (h,) = problem()
+    h_t, h_c = both(x, h, params)
+    assert lstm.relative_error(h_t, h_c) > 1e-2
+
+
+def test_the_forms_agree_when_W_hn_is_diagonal_and_b_hn_is_zero():
+    params, x, (h,) = problem(1)
+    params["W_h"][2 * H :] = np.diag(np.diag(params["W_h"][2 * H :]))
+    assert lstm.relative_error(*both(x, h, params)) > 1e-3  # b_hn alone still separates them
+    params["b_h"][2 * H :] = 0
+    np.testing.assert_allclose(*both(x, h, params), rtol=1e-14, atol=1e-15)
+    params["W_h"][2 * H, 1] = 0.5  # one off-diagonal entry of W_hn is enough
+    assert lstm.relative_error(*both(x, h, params)) > 1e-4
+
+
+def test_the_forms_agree_from_a_zero_state_only_without_b_hn():
+    params, x, _ = problem(2)
+    zero = np.zeros((B, H))
+    assert lstm.relative_error(*both(x, zero, params)) > 1e-3
+    params["b_h"][2 * H :] = 0
+    np.testing.assert_allclose(*both(x, zero, params), rtol=1e-15, atol=0)
+
+
+def test_in_chos_form_only_the_sum_of_the_biases_acts():
+    params, x, (h,) = problem(3)
+    cho = lstm.GRU(reset_after=False)
+    (h1,), cache = cho.step_forward(x, (h,), params)
+    moved = dict(params, b_x=params["b_x"] + params["b_h"], b_h=np.zeros(3 * H))
+    (h2,), _ = cho.step_forward(x, (h,), moved)
+    np.testing.assert_allclose(h1, h2, rtol=1e-14)
+    g = cho.step_backward((np.ones((B, H)),), cache)
+    np.testing.assert_allclose(g["b_x"], g["b_h"], rtol=1e-14)
+    (p1,), _ = lstm.GRU().step_forward(x, (h,), params)
+    (p2,), _ = lstm.GRU().step_forward(x, (h,), moved)
+    assert lstm.relative_error(p1, p2) > 1e-3  # PyTorch's form: b_hn is scaled by r
+
+
+def test_parameter_count():
+    assert sum(np.prod(s) for s in lstm.GRU().param_shapes(D, H).values()) == 3 * H * (D + H + 2)
+
+
+def test_bad_input_is_refused():
+    params, x, (h,) = problem()
+    with pytest.raises(ValueError, match="params lacks \\['b_h'\\]"):
+        lstm.gru_cell_forward(x, h, {k: v for k, v in params.items() if k != "b_h"})
+    with pytest.raises(ValueError, match=r"W_h has shape \(14, 5\)"):
+        lstm.gru_cell_forward(x, h, dict(params, W_h=params["W_h"][:-1]))
+    with pytest.raises(ValueError, match=r"b_x has shape"):
+        lstm.gru_cell_forward(x, h, dict(params, b_x=params["b_x"][:H]))
+    with pytest.raises(ValueError, match=r"h_prev has shape"):
+        lstm.gru_cell_forward(x, h[:, :2], params)
+    with pytest.raises(TypeError, match="reset_after"):
+        lstm.GRU(reset_after="no")
+    with pytest.raises(ValueError, match="H must be a positive integer"):
+        lstm.init_gru_params(3, 0)
+
+
+@pytest.mark.parametrize("cell, to, back", [
+    (lstm.RNN(), lstm.rnn_to_pytorch, lstm.rnn_from_pytorch),
+    (lstm.GRU(), lstm.gru_to_pytorch, lstm.gru_from_pytorch),
+])
+def test_adapters_round_trip(cell, to, back):
+    params, _, _ = harness.random_problem(cell, B=B, D=D, H=H)
+    for kw in ({}, {"cell": True}, {"layer": 2, "reverse": True}):
+        sd = to(params, **kw)
+        suffix = "" if kw.get("cell") else ("_l2_reverse" if kw.get("layer") else "_l0")
+        assert set(sd) == {f"{n}{suffix}" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        read = back(sd, **{k: v for k, v in kw.items() if k != "cell"})
+        assert set(read) == set(params)
+        for k in params:
+            np.testing.assert_array_equal(read[k], params[k])
+
+
+def test_rnn_biases_are_summed():
+    rng = np.random.default_rng(0)
+    sd = {"weight_ih_l0": rng.standard_normal((H, D)), "weight_hh_l0": rng.standard_normal((H, H)),
+          "bias_ih_l0": rng.standard_normal(H), "bias_hh_l0": rng.standard_normal(H)}
+    np.testing.assert_array_equal(lstm.rnn_from_pytorch(sd)["b"], sd["bias_ih_l0"] + sd["bias_hh_l0"])
+
+
+def test_adapters_refuse_bad_state_dicts():
+    rng = np.random.default_rng(0)
+    sd = {"weight_ih_l0": rng.standard_normal((3 * H, D)), "weight_hh_l0": rng.standard_normal((3 * H, H)),
+          "bias_ih_l0": rng.standard_normal(3 * H), "bias_hh_l0": rng.standard_normal(3 * H)}
+    with pytest.raises(ValueError, match=r"lacks \['weight_hh_l0'\]"):
+        lstm.gru_from_pytorch({k: v for k, v in sd.items() if k != "weight_hh_l0"})
+    with pytest.raises(ValueError, match=r"lacks \['bias_hh_l0'\]"):
+        lstm.gru_from_pytorch({k: v for k, v in sd.items() if k != "bias_hh_l0"})
+    with pytest.raises(ValueError, match=r"lacks \['weight_ih_l1', 'weight_hh_l1'\].*layers \[0\]"):
+        lstm.gru_from_pytorch(sd, layer=1)
+    with pytest.raises(ValueError, match=r"weight_hh_l0 has shape \(15, 5\); expected \(5, 5\)"):
+        lstm.rnn_from_pytorch(sd)  # a GRU's state dict is not an RNN's
+    with pytest.raises(ValueError, match=r"bias_ih_l0 has shape \(14,\)"):
+        lstm.gru_from_pytorch(dict(sd, bias_ih_l0=sd["bias_ih_l0"][:-1]))
+    with pytest.raises(ValueError, match=r"weight_ih_l0 has shape \(15,\)"):
+        lstm.gru_from_pytorch(dict(sd, weight_ih_l0=sd["bias_ih_l0"]))
+    with pytest.raises(ValueError, match="layer must be a non-negative integer"):
+        lstm.gru_from_pytorch(sd, layer=-1)
+    with pytest.raises(TypeError, match="weight_ih_l0 has dtype int64"):
+        lstm.gru_from_pytorch(dict(sd, weight_ih_l0=np.ones((3 * H, D), dtype=np.int64)))
