@@ -1,4 +1,4 @@
-"""Layer normalisation and the layer-normalised LSTM of TensorFlow's ``LayerNormBasicLSTMCell``.
+"""Layer normalisation, and two layer-normalised LSTMs: TensorFlow's ``LayerNormBasicLSTMCell`` and Ba et al.'s.
 
 Layer normalisation (Ba, Kiros and Hinton 2016) of a row z ∈ R^H::
 
@@ -25,7 +25,16 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid
-from .cell import CellCache, cell_state_grad, check_params, gate_grads, linear_backward, preactivation_grad
+from .cell import (
+    CellCache,
+    cell_state_grad,
+    check_params,
+    gate_grads,
+    gates,
+    init_params,
+    linear_backward,
+    preactivation_grad,
+)
 from .layout import param_shapes
 from .cells import Cell
 
@@ -176,3 +185,155 @@ class LayerNormTF(Cell):
             x, *state, params["W_x"], params["W_h"], params["gamma"], params["beta"], self.forget_bias, self.eps
         )
         return h, c
+
+
+# ---- Ba, Kiros and Hinton's own layer-normalised LSTM ------------------------
+#
+# The paper's equations (section 3.1 and the appendix), in the book's gate order:
+#
+#     a = LN(h_prev W_hᵀ; γ_h) + LN(x W_xᵀ; γ_x) + b      (B, 4H), each product normalised over all 4H
+#     i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)
+#     c = f ⊙ c_prev + i ⊙ g                               the raw state is the one carried on
+#     h = o ⊙ tanh(LN(c; γ_c, β_c))
+#
+# The paper gives each of the two products a shift as well (β_h, β_x); they only
+# ever add to b, so they are folded into it: one bias, as in the plain cell.
+
+BA_PARAMS = ("W_x", "W_h", "b", "gamma_x", "gamma_h", "gamma_c", "beta_c")
+
+
+def init_layer_norm_ba_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64, forget_bias=1.0):
+    """The plain cell's ``W_x``, ``W_h``, ``b`` (:func:`lstm.init_params`), gains 1, shift 0.
+
+    ``gamma_x``, ``gamma_h`` (4H,), ``gamma_c``, ``beta_c`` (H,).
+    """
+    params = init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+    params["gamma_x"] = np.ones(4 * hidden_size, dtype)
+    params["gamma_h"] = np.ones(4 * hidden_size, dtype)
+    params["gamma_c"] = np.ones(hidden_size, dtype)
+    params["beta_c"] = np.zeros(hidden_size, dtype)
+    return params
+
+
+def _check_ba(params, dims):
+    W_x, W_h, b = check_params(params, dims)
+    missing = [k for k in BA_PARAMS[3:] if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {missing}; Ba et al.'s cell needs {list(BA_PARAMS)}")
+    gains = {k: check_array(k, params[k], ("4H",), dims, dtype=W_x.dtype) for k in ("gamma_x", "gamma_h")}
+    gains.update({k: check_array(k, params[k], ("H",), dims, dtype=W_x.dtype) for k in ("gamma_c", "beta_c")})
+    return W_x, W_h, b, gains
+
+
+def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = EPS):
+    """One step of Ba et al.'s layer-normalised LSTM → ``(h, c, cache)``; shapes as :func:`lstm.cell_forward`.
+
+    ``c`` is the raw (un-normalised) cell state, which the next step reads.
+    """
+    dims: dict[str, int] = {}
+    W_x, W_h, b, p = _check_ba(params, dims)
+    x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
+    c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
+
+    zero = np.zeros_like(b)
+    n_x, cache_x = layer_norm_forward(x @ W_x.T, p["gamma_x"], zero, eps)  # over all 4H at once
+    n_h, cache_h = layer_norm_forward(h_prev @ W_h.T, p["gamma_h"], zero, eps)
+    a = n_x + n_h + b
+    i, f, g, o = gates(a)
+    c = f * c_prev + i * g
+    c_hat, cache_c = layer_norm_forward(c, p["gamma_c"], p["beta_c"], eps)  # only for the output
+    tanh_c = np.tanh(c_hat)
+    h = o * tanh_c
+    return h, c, (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), (cache_x, cache_h, cache_c))
+
+
+def layer_norm_ba_cell_backward(dh, dc, cache):
+    """Gradients of one step: ``x``, ``h_prev``, ``c_prev`` and every parameter of :data:`BA_PARAMS`.
+
+    The plain cell's formulas with three additions: the path from h to c
+    passes back through LN_c, which the direct ``dc`` does not (the carried
+    state is raw); and ∂L/∂a passes back through LN_x and LN_h before it
+    reaches the two products.
+    """
+    step, (cache_x, cache_h, cache_c) = cache
+    dims = {"B": step.x.shape[0], "H": step.i.shape[1]}
+    dtype = step.i.dtype
+    dh = np.zeros_like(step.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
+    dc = np.zeros_like(step.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
+
+    # Part II's ∂L/∂ĉ through h (with no direct term), then back through LN_c, then the direct dc.
+    dc_hat = cell_state_grad(dh, np.zeros_like(dh), step)
+    dc_norm, dgamma_c, dbeta_c = layer_norm_backward(dc_hat, cache_c)
+    dc_total = dc_norm + dc
+    da = preactivation_grad(gate_grads(dh, dc_total, step), step)
+    dz_x, dgamma_x, _ = layer_norm_backward(da, cache_x)
+    dz_h, dgamma_h, _ = layer_norm_backward(da, cache_h)
+    return {
+        "x": dz_x @ step.W_x,
+        "h_prev": dz_h @ step.W_h,
+        "c_prev": dc_total * step.f,
+        "W_x": dz_x.T @ step.x,
+        "W_h": dz_h.T @ step.h_prev,
+        "b": da.sum(axis=0),
+        "gamma_x": dgamma_x,
+        "gamma_h": dgamma_h,
+        "gamma_c": dgamma_c,
+        "beta_c": dbeta_c,
+    }
+
+
+class LayerNormBa(Cell):
+    """Ba, Kiros and Hinton's layer-normalised LSTM behind the common interface; state ``(h, c)``.
+
+    Parameters :data:`BA_PARAMS`: ``W_x`` (4H, D), ``W_h`` (4H, H), ``b`` (4H,),
+    ``gamma_x``, ``gamma_h`` (4H,), ``gamma_c``, ``beta_c`` (H,).
+    """
+
+    name = "layer_norm_ba"
+    state_names = ("h", "c")
+
+    def __init__(self, forget_bias: float = 1.0, eps: float = EPS):
+        self.forget_bias, self.eps = forget_bias, eps
+
+    def __repr__(self) -> str:
+        return f"LayerNormBa(forget_bias={self.forget_bias}, eps={self.eps})"
+
+    def param_shapes(self, D, H):
+        return {**param_shapes(D, H), "gamma_x": (4 * H,), "gamma_h": (4 * H,), "gamma_c": (H,), "beta_c": (H,)}
+
+    def init_params(self, D, H, *, rng=None, dtype=np.float64):
+        rng = np.random.default_rng(rng)
+        return init_layer_norm_ba_params(D, H, rng=rng, dtype=dtype, forget_bias=self.forget_bias)
+
+    def dims(self, params):
+        dims: dict[str, int] = {}
+        _check_ba(params, dims)
+        return {"D": dims["D"], "H": dims["H"]}
+
+    def step_forward(self, x, state, params):
+        h, c, cache = layer_norm_ba_cell_forward(x, *state, params, self.eps)
+        return (h, c), cache
+
+    def step_backward(self, dstate, cache):
+        return layer_norm_ba_cell_backward(*dstate, cache)
+
+    def symbolic_step(self, x, state, params):
+        """The step on SymPy matrices (slow: the harness leaves it out, see tests/test_cells.py)."""
+        import sympy as sp
+
+        from . import symbolic
+
+        h_prev, c_prev = state
+        B, H = h_prev.shape
+        zero4, eps = sp.zeros(4 * H, 1), sp.Float(self.eps)
+        a = (
+            symbolic.layer_norm(h_prev * params["W_h"].T, params["gamma_h"], zero4, eps)
+            + symbolic.layer_norm(x * params["W_x"].T, params["gamma_x"], zero4, eps)
+            + sp.ones(B, 1) * params["b"].T
+        )
+        i, f = a[:, :H].applyfunc(symbolic.sigmoid), a[:, H : 2 * H].applyfunc(symbolic.sigmoid)
+        g, o = a[:, 2 * H : 3 * H].applyfunc(symbolic.tanh), a[:, 3 * H :].applyfunc(symbolic.sigmoid)
+        c = f.multiply_elementwise(c_prev) + i.multiply_elementwise(g)
+        c_hat = symbolic.layer_norm(c, params["gamma_c"], params["beta_c"], eps)
+        return o.multiply_elementwise(c_hat.applyfunc(symbolic.tanh)), c
