@@ -8,7 +8,7 @@ from lstm.cells import sequence_backward, sequence_forward
 from lstm.gradcheck import relative_error
 from lstm.harness import random_problem
 
-CELLS = [lstm.LSTM(), lstm.RNN("tanh"), lstm.Peephole()]
+CELLS = [lstm.LSTM(), lstm.RNN("tanh"), lstm.Peephole(), lstm.GRU(), lstm.GRU(reset_after=False)]
 
 
 def concat_state(state):

@@ -157,3 +157,183 @@ def test_reference_solutions_plug_in_only_when_named(monkeypatch):
     assert grader.use_reference_solution("cell", ns) is True and callable(ns["cell_forward"])
     with pytest.raises(FileNotFoundError, match="no reference solution nope.py"):
         grader.use_reference_solution("nope", ns)
+
+
+# --------------------------------------------------------------------------- more slips outside the catalogue
+
+def _planted(name, plants):
+    ns = load(name, plants)
+    return ns["cell_forward"], ns["cell_backward"]
+
+
+UNCATALOGUED = {  # slips no catalogued mistake describes, each with the blocks it must be reported in
+    "a wrong sign on the forget gate": ([("da_f = d_f * f * (1 - f)", "da_f = -d_f * f * (1 - f)")], 5, None),
+    "dW_x doubled": ([('"W_x": da.T @ x', '"W_x": 2 * da.T @ x')], 5, ["W_x[i]", "W_x[f]", "W_x[g]", "W_x[o]"]),
+    "σ′ missing on the forget gate only": ([("da_f = d_f * f * (1 - f)", "da_f = d_f")], 5, None),
+    "two catalogued mistakes at once": ([('"c_prev": delta * f', '"c_prev": delta'),
+                                         ('"b": da.sum(axis=0)', '"b": da.mean(axis=0)')], 5, None),
+    "dh_prev through W_x (H = D)": ([('"h_prev": da @ W_h', '"h_prev": da @ W_x')], 4, ["h_prev"]),
+    "dx through W_h (H = D)": ([('"x": da @ W_x', '"x": da @ W_h')], 4, ["x"]),
+    "each gate's block of W_h transposed in dh_prev (H = D)": (
+        [('"h_prev": da @ W_h', '"h_prev": sum(da[:, k * 4:(k + 1) * 4] @ W_h[k * 4:(k + 1) * 4].T for k in range(4))')],
+        4, ["h_prev"]),
+    "tanh′(c) written 1 − c²": ([("delta = dc + dh * o * (1 - tanh_c ** 2)", "delta = dc + dh * o * (1 - c ** 2)")],
+                                5, None),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(UNCATALOGUED))
+def test_uncatalogued_slips_get_no_diagnosis(slip):
+    plants, H, wrong = UNCATALOGUED[slip]
+    forward, backward = _planted("cell", plants)
+    report = grader.grade_step(lstm.LSTM(), forward, backward, D=4, H=H)
+    assert not report.passed and report.diagnosis is None and report.checked == len(grader.STEP_MISTAKES), str(report)
+    if wrong is not None:
+        assert report.wrong == wrong
+    assert "no diagnosis" in str(report) and ", ".join(report.wrong) in str(report)
+    ns = load("bptt", lstm=types.SimpleNamespace(cell_forward=forward, cell_backward=backward))
+    report = grader.grade_sequence(lstm.LSTM(), ns["forward"], ns["backward"], D=4, H=H)
+    assert not report.passed and report.diagnosis is None, str(report)
+
+
+def test_a_nearly_right_result_matches_no_mistake():
+    def backward(dh, dc, cache):
+        grads = lstm.cell_backward(dh, dc, cache)
+        grads["W_x"] = grads["W_x"] * (1 + 1e-7)  # wrong (above PASS_TOL), yet within MATCH_TOL of the reference
+        return grads
+
+    report = grader.grade_step(lstm.LSTM(), lstm.cell_forward, backward)
+    assert not report.passed and report.diagnosis is None
+
+
+@pytest.mark.parametrize("cell", [lstm.LSTM(), lstm.GRU(), lstm.GRU(reset_after=False)], ids=repr)
+def test_the_catalogued_mistakes_are_told_apart(cell):
+    """On a problem like the grader's, every two catalogued results differ: a name is never a tie."""
+    params, x, state = lstm.harness.random_problem(cell, rng=3)
+    dstate = tuple(np.random.default_rng(4).standard_normal(s.shape) for s in state)
+    _, cache = cell.step_forward(x, state, params)
+    ref = cell.step_backward(dstate, cache)
+    if cell.name == "lstm":
+        results = {m.key: grader.lstm_step_backward(*dstate, cache, m.key) for m in grader.STEP_MISTAKES}
+    else:
+        results = {m.key: grader.gru_step_backward(*dstate, cache, m.key, b_h=params["b_h"]) for m in grader.GRU_MISTAKES}
+        if not cell.reset_after:  # b_hn sits outside r in Cho's form: that "mistake" changes nothing
+            assert grader._distance(results.pop("gru_b_hn_unscaled"), ref) < 1e-15
+    assert grader._distance(grader.lstm_step_backward(*dstate, cache) if cell.name == "lstm"
+                            else grader.gru_step_backward(*dstate, cache, b_h=params["b_h"]), ref) < 1e-12
+    keys = sorted(results)
+    for a in keys:
+        assert grader._distance(results[a], ref) > 1e-2, a
+        for b in keys[keys.index(a) + 1:]:
+            assert grader._distance(results[a], results[b]) > 1e-2, (a, b)
+
+
+def test_reports_say_why_there_is_no_diagnosis():
+    def forward(x, h_prev, c_prev, params):
+        h, c, cache = lstm.cell_forward(x, h_prev, c_prev, params)
+        return h, c * 1.01, cache
+
+    text = str(grader.grade_step(lstm.LSTM(), forward, lstm.cell_backward))
+    assert "The forward pass is wrong (c): fix it first" in text
+
+    def backward(dh, cache):
+        grads = lstm.rnn_cell_backward(dh, cache)
+        grads["W_h"] = -grads["W_h"]
+        return grads
+
+    text = str(grader.grade_step(lstm.RNN(), lambda x, h, p: lstm.rnn_cell_forward(x, h, p), backward))
+    assert "The rnn cell has no catalogue of mistakes" in text and "(W_h)" in text
+
+
+# --------------------------------------------------------------------------- the GRU's catalogue
+
+# Each GRU mistake as the slip a student would write in solutions/gru.py (PyTorch's form).
+GRU_PLANTS = {
+    "gru_z_swapped": [("dn = dh * (1 - z)", "dn = dh * z"), ("dz = dh * (h_prev - n)", "dz = dh * (n - h_prev)"),
+                      ("dh_direct = dh * z", "dh_direct = dh * (1 - z)")],
+    "gru_reset_other_form": [  # Cho's rule: r scales h_prev before W_hn, b_hn outside the gate
+        ("dr = da_n * u_n", "dr = (da_n @ W_h[2 * H:]) * h_prev"), ("du_n = da_n * r", "du_n = da_n"),
+        ('"h_prev": dh_direct + du @ W_h',
+         '"h_prev": dh_direct + du[:, :2 * H] @ W_h[:2 * H] + (da_n @ W_h[2 * H:]) * r'),
+        ('"W_h": du.T @ h_prev', '"W_h": np.concatenate([du[:, :2 * H].T @ h_prev, da_n.T @ (r * h_prev)])')],
+    "gru_direct_path_dropped": [('"h_prev": dh_direct + du @ W_h', '"h_prev": du @ W_h')],
+    "gru_b_hn_unscaled": [('"b_h": du.sum(axis=0)', '"b_h": da.sum(axis=0)')],
+    "gru_candidate_sigma_prime": [("da_n = dn * (1 - n ** 2)", "da_n = dn * n * (1 - n)")],
+}
+
+
+def gru_sequence(ns):
+    """A BPTT loop around a one-step GRU solution: the signatures grade_sequence expects."""
+    def forward(x, params, h0):
+        h, hs, caches = h0, [], []
+        for x_t in x:
+            h, cache = ns["gru_forward"](x_t, h, params)
+            hs.append(h)
+            caches.append(cache)
+        return np.stack(hs), (h,), caches
+
+    def backward(dhs, caches, dh_T):
+        dh, grads, dxs = dh_T, {}, []
+        for t in reversed(range(len(caches))):
+            step = ns["gru_backward"](dh + dhs[t], caches[t])
+            dh = step.pop("h_prev")
+            dxs.append(step.pop("x"))
+            grads = {k: v + grads.get(k, 0) for k, v in step.items()}
+        return {"x": np.stack(dxs[::-1]), "h0": dh, **grads}
+
+    return forward, backward
+
+
+def test_the_gru_catalogue_is_planted_in_full():
+    assert set(GRU_PLANTS) == {m.key for m in grader.GRU_MISTAKES}
+    assert all(grader.MISTAKES[m.key] is m for m in grader.GRU_MISTAKES)
+
+
+def test_the_gru_reference_solution_passes():
+    ns = load("gru")
+    report = grader.grade_step(lstm.GRU(), ns["gru_forward"], ns["gru_backward"])
+    assert report.passed, str(report)
+    assert grader.grade_sequence(lstm.GRU(), *gru_sequence(ns)).passed
+
+
+@pytest.mark.parametrize("key", sorted(GRU_PLANTS))
+def test_each_planted_gru_mistake_is_named(key):
+    ns = load("gru", GRU_PLANTS[key])
+    report = grader.grade_step(lstm.GRU(), ns["gru_forward"], ns["gru_backward"])
+    assert not report.passed and report.diagnosis is not None and report.diagnosis.key == key, str(report)
+    report = grader.grade_sequence(lstm.GRU(), *gru_sequence(ns))
+    assert not report.passed and report.diagnosis is not None and report.diagnosis.key == key, str(report)
+
+
+def test_gru_mistakes_in_chos_form():
+    """Cho's form (reset_after=False): the package's step with one slip each; b_hn's scaling is not offered."""
+    cell = lstm.GRU(reset_after=False)
+
+    def forward(x, h, p):
+        h, cache = lstm.gru_cell_forward(x, h, p, reset_after=False)
+        return h, (cache, p["b_h"])
+
+    def pytorch_rule(dh, cc):  # the rule of the other form, where r scales W_hn h + b_hn
+        cache, b_h = cc
+        H = cache.n.shape[1]
+        u_n = cache.h_prev @ cache.W_h[2 * H:].T + b_h[2 * H:]
+        return lstm.gru_cell_backward(dh, cache._replace(reset_after=True, v=u_n, s=None))
+
+    def no_direct_path(dh, cc):
+        grads = lstm.gru_cell_backward(dh, cc[0])
+        grads["h_prev"] = grads["h_prev"] - dh * cc[0].z
+        return grads
+
+    report = grader.grade_step(cell, forward, lambda dh, cc: lstm.gru_cell_backward(dh, cc[0]))
+    assert report.passed
+    for backward, key in ((pytorch_rule, "gru_reset_other_form"), (no_direct_path, "gru_direct_path_dropped")):
+        report = grader.grade_step(cell, forward, backward)
+        assert report.diagnosis is not None and report.diagnosis.key == key, str(report)
+        assert report.checked == len(grader.GRU_MISTAKES) - 1
+
+
+def test_a_gru_slip_outside_the_catalogue_gets_no_diagnosis():
+    ns = load("gru", [("da_z = dz * z * (1 - z)", "da_z = -dz * z * (1 - z)")])  # a wrong sign on z
+    report = grader.grade_step(lstm.GRU(), ns["gru_forward"], ns["gru_backward"])
+    assert not report.passed and report.diagnosis is None and report.checked == len(grader.GRU_MISTAKES)
+    assert "W_x[z]" in report.wrong and "W_x[r]" not in report.wrong

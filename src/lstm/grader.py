@@ -14,7 +14,10 @@ matches it says so: it never guesses.  The catalogue of the LSTM holds the
 slips that the chapters and the audit of the sources found people make.
 
 Any cell behind the common interface can be graded (per-block errors); the
-LSTM, alone for now, also has the catalogue.
+LSTM and the GRU (both forms) also have a catalogue.  A catalogued mistake
+whose result on the problem equals the reference's is never offered (it
+could match a nearly right answer), and no diagnosis is tried while the
+forward pass is wrong (the backward pass reads its cache).
 
     report = grade_step(lstm.LSTM(), cell_forward, cell_backward)
     print(report)          # a table of blocks, and a diagnosis if one matches
@@ -42,7 +45,7 @@ PASS_TOL = 1e-9
 MATCH_TOL = 1e-6
 
 #: Gate blocks of stacked parameters, by cell name: the rows of W_x, W_h and b.
-GATE_BLOCKS = {"lstm": "ifgo", "peephole": "ifgo", "layer_norm_tf": "ifgo", "gru": "rzn"}
+GATE_BLOCKS = {"lstm": "ifgo", "peephole": "ifgo", "layer_norm_tf": "ifgo", "layer_norm_ba": "ifgo", "gru": "rzn"}
 
 
 class GraderError(ValueError):
@@ -66,6 +69,7 @@ class Report(NamedTuple):
     blocks: list
     diagnosis: Mistake | None
     checked: int  # how many catalogued mistakes were compared
+    note: str = ""  # why no diagnosis was tried, when none was
 
     @property
     def passed(self) -> bool:
@@ -76,14 +80,20 @@ class Report(NamedTuple):
         return [b.name for b in self.blocks if not b.ok]
 
     def __str__(self) -> str:
-        lines = [f"{self.what}: " + ("PASSED" if self.passed else f"{len(self.wrong)} of {len(self.blocks)} blocks wrong")]
+        verdict = "PASSED" if self.passed else f"{len(self.wrong)} of {len(self.blocks)} blocks wrong"
+        lines = [f"{self.what}: {verdict}",
+                 f"  (ok: relative error to the reference at most {PASS_TOL:.0e}; a name such as W_h[f] is"
+                 " one gate's rows of that gradient)"]
         for b in self.blocks:
             lines.append(f"  {'ok ' if b.ok else 'BAD'}  {b.name:<14} relative error {b.error:.1e}")
         if not self.passed:
             if self.diagnosis is not None:
-                lines.append(f"Diagnosis: {self.diagnosis.text}")
+                lines.append(f"Diagnosis: {self.diagnosis.text}.")
+            elif self.note:
+                lines.append(self.note)
             else:
-                lines.append(f"No known mistake of the {self.checked} in the catalogue matches: compare the BAD blocks' formulas.")
+                lines.append(f"No known mistake matches (none of the {self.checked} in the catalogue), so there is no"
+                             f" diagnosis: recheck the formulas of the BAD blocks ({', '.join(self.wrong)}).")
         return "\n".join(lines)
 
 
@@ -123,7 +133,24 @@ SEQUENCE_MISTAKES = [
             "sequence"),
 ]
 
-MISTAKES = {m.key: m for m in STEP_MISTAKES + SEQUENCE_MISTAKES}
+#: The GRU's (``lstm.GRU``, either form), diagnosed in one step and, made at every step, through time.
+GRU_MISTAKES = [
+    Mistake("gru_z_swapped", "z and 1 − z are swapped in the backward pass: h = (1 − z) ⊙ n + z ⊙ h_{t−1} "
+            "gives ∂L/∂n = dh ⊙ (1 − z), the direct path dh ⊙ z and ∂L/∂z = dh ⊙ (h_{t−1} − n); your "
+            "result is that of h = z ⊙ n + (1 − z) ⊙ h_{t−1}, the convention of other papers", "step"),
+    Mistake("gru_reset_other_form", "your reset-gate gradients follow the other form of the GRU. In PyTorch's "
+            "form (reset_after=True) r scales u_n = W_hn h_{t−1} + b_hn, so ∂L/∂r = δa_n ⊙ u_n and W_hn, "
+            "b_hn and h_{t−1} receive δa_n ⊙ r; in Cho's form (reset_after=False) r scales h_{t−1} before "
+            "W_hn, so ∂L/∂r = (δa_n W_hn) ⊙ h_{t−1}, ∂L/∂W_hn = δa_nᵀ (r ⊙ h_{t−1}) and b_hn receives δa_n",
+            "step"),
+    Mistake("gru_direct_path_dropped", "∂L/∂h_{t−1} misses the direct path h_{t−1} → h: add dh ⊙ z", "step"),
+    Mistake("gru_b_hn_unscaled", "the gradient of b_hn is not scaled by r: b_hn sits inside "
+            "r ⊙ (W_hn h_{t−1} + b_hn), so its gradient is Σ_batch δa_n ⊙ r", "step"),
+    Mistake("gru_candidate_sigma_prime", "the candidate n uses σ′ = n(1 − n); it is a tanh, whose derivative "
+            "is 1 − n²", "step"),
+]
+
+MISTAKES = {m.key: m for m in STEP_MISTAKES + SEQUENCE_MISTAKES + GRU_MISTAKES}
 
 
 def lstm_step_backward(dh, dc, cache, mistake: str | None = None, *, h_read=None):
@@ -195,6 +222,51 @@ def lstm_sequence_backward(dhs, caches, dh_T, dc_T, mistake: str | None = None):
     return {"x": np.stack(dxs), "h0": dh, "c0": dc, **totals}
 
 
+def gru_step_backward(dh, cache, mistake: str | None = None, *, b_h):
+    """The GRU step's backward pass (either form), or what it gives with one catalogued ``mistake``.
+
+    ``cache`` is a :class:`lstm.gru.GRUCache`; ``b_h`` (3H,) the recurrent bias, which the rule of
+    PyTorch's form needs when Cho's form is graded (mistake ``gru_reset_other_form``).
+    """
+    x, h_prev, r, z, n, v, s, W_x, W_h, reset_after = cache
+    m = mistake
+    H = n.shape[1]
+    W_hn = W_h[2 * H :]
+    keep, write = (1 - z, z) if m == "gru_z_swapped" else (z, 1 - z)  # h = write ⊙ n + keep ⊙ h_prev
+    dn = dh * write
+    dz = dh * (n - h_prev) if m == "gru_z_swapped" else dh * (h_prev - n)
+    tanh_prime = _sigmoid_grad_from_output if m == "gru_candidate_sigma_prime" else _tanh_grad_from_output
+    dan = dn * tanh_prime(n)
+    if reset_after != (m == "gru_reset_other_form"):  # PyTorch's rule: r scales u_n
+        u_n = h_prev @ W_hn.T + b_h[2 * H :]
+        dr, dun = dan * u_n, dan * r
+        dh_from_n, dW_hn = dun @ W_hn, dun.T @ h_prev
+        db_hn = dan if m == "gru_b_hn_unscaled" else dun
+    else:  # Cho's rule: r scales h_prev before W_hn
+        ds = dan @ W_hn
+        dr, dh_from_n, dW_hn, db_hn = ds * h_prev, ds * r, dan.T @ (r * h_prev), dan
+    da = np.concatenate([dr * _sigmoid_grad_from_output(r), dz * _sigmoid_grad_from_output(z), dan], axis=1)
+    direct = 0.0 if m == "gru_direct_path_dropped" else dh * keep
+    return {
+        "x": da @ W_x,
+        "h_prev": direct + da[:, : 2 * H] @ W_h[: 2 * H] + dh_from_n,
+        "W_x": da.T @ x,
+        "W_h": np.concatenate([da[:, : 2 * H].T @ h_prev, dW_hn]),
+        "b_x": da.sum(axis=0),
+        "b_h": np.concatenate([da[:, : 2 * H].sum(axis=0), db_hn.sum(axis=0)]),
+    }
+
+
+def _h_only_sequence_backward(step, dhs, caches, dh_T):
+    """BPTT for a cell whose state is h alone, with ``step(dh, cache) -> grads`` at every step."""
+    dh, totals, dxs = dh_T, {}, [None] * len(caches)
+    for t in reversed(range(len(caches))):
+        g = step(dh + dhs[t], caches[t])
+        dxs[t], dh = g.pop("x"), g.pop("h_prev")
+        totals = {k: v + totals[k] if k in totals else v for k, v in g.items()}
+    return {"x": np.stack(dxs), "h0": dh, **totals}
+
+
 # --------------------------------------------------------------------------- grading
 
 def _check_signature(fn, n: int, what: str, expected: str):
@@ -245,14 +317,33 @@ def _blocks(cell: Cell, name: str, value, ref, H: int) -> list[Block]:
     return [Block(name, e, e <= PASS_TOL)]
 
 
-def _diagnose(student: dict, candidates: dict) -> tuple[Mistake | None, int]:
-    """The catalogued mistake whose result the student's matches on every block, if exactly one does best."""
+def _distance(a: dict, b: dict) -> float:
+    return max(relative_error(a[k], b[k]) for k in a)
+
+
+def _diagnose(student: dict, candidates: dict, reference: dict) -> tuple[Mistake | None, int]:
+    """The catalogued mistake whose result the student's matches on every block, if one does.
+
+    A candidate that does not differ from the reference on this problem (a mistake that changes
+    nothing here, e.g. b_hn's scaling in a form where r does not scale b_hn) is left out: it
+    would "match" any result that is only slightly wrong.
+    """
+    candidates = {k: v for k, v in candidates.items() if _distance(v, reference) > MATCH_TOL}
     best, best_err = None, MATCH_TOL
     for key, result in candidates.items():
-        err = max(relative_error(student[k], result[k]) for k in student)
+        err = _distance(student, result)
         if err <= best_err:
             best, best_err = MISTAKES[key], err
     return best, len(candidates)
+
+
+_FORWARD_WRONG = ("The forward pass is wrong ({}): fix it first. The backward pass reads its cache, so the"
+                  " gradients may be wrong for that reason alone; no mistake is diagnosed until the forward is right.")
+
+
+def _no_catalogue(cell: Cell) -> str:
+    return (f"The {cell.name} cell has no catalogue of mistakes, so there is no diagnosis: recheck the formulas of"
+            " the BAD blocks ({}).")
 
 
 def _copy(v):
@@ -290,12 +381,21 @@ def grade_step(cell: Cell, forward: Callable, backward: Callable, *, B=3, D=4, H
     blocks = [Block(s, e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, new, ref_state)]
     for k in ref:
         blocks += _blocks(cell, k, grads[k], ref[k], H)
-    diagnosis, checked = None, 0
-    forward_ok = all(b.ok for b in blocks[:n])
-    if cell.name == "lstm" and forward_ok and not all(b.ok for b in blocks):
-        candidates = {m.key: lstm_step_backward(*dstate, ref_cache, m.key) for m in STEP_MISTAKES}
-        diagnosis, checked = _diagnose(grads, candidates)
-    return Report(f"{cell.name} step", blocks, diagnosis, checked)
+    diagnosis, checked, note = None, 0, ""
+    bad_forward = [b.name for b in blocks[:n] if not b.ok]
+    if bad_forward:
+        note = _FORWARD_WRONG.format(", ".join(bad_forward))
+    elif not all(b.ok for b in blocks):
+        if cell.name == "lstm":
+            candidates = {m.key: lstm_step_backward(*dstate, ref_cache, m.key) for m in STEP_MISTAKES}
+        elif cell.name == "gru":
+            candidates = {m.key: gru_step_backward(*dstate, ref_cache, m.key, b_h=params["b_h"]) for m in GRU_MISTAKES}
+        else:
+            candidates = None
+            note = _no_catalogue(cell).format(", ".join(b.name for b in blocks if not b.ok))
+        if candidates is not None:
+            diagnosis, checked = _diagnose(grads, candidates, ref)
+    return Report(f"{cell.name} step", blocks, diagnosis, checked, note)
 
 
 def grade_sequence(cell: Cell, forward: Callable, backward: Callable, *, T=4, B=3, D=4, H=5, rng=0) -> Report:
@@ -334,14 +434,29 @@ def grade_sequence(cell: Cell, forward: Callable, backward: Callable, *, T=4, B=
     blocks += [Block(f"{s}_T", e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, state_T, ref_state)]
     for k in ref:
         blocks += _blocks(cell, k, grads[k], ref[k], H)
-    diagnosis, checked = None, 0
-    forward_ok = all(b.ok for b in blocks[: n + 1])
-    if cell.name == "lstm" and forward_ok and not all(b.ok for b in blocks):
-        candidates = {
-            m.key: lstm_sequence_backward(dhs, ref_run.caches, *dstate, m.key) for m in STEP_MISTAKES + SEQUENCE_MISTAKES
-        }
-        diagnosis, checked = _diagnose(grads, candidates)
-    return Report(f"{cell.name} sequence", blocks, diagnosis, checked)
+    diagnosis, checked, note = None, 0, ""
+    bad_forward = [b.name for b in blocks[: n + 1] if not b.ok]
+    if bad_forward:
+        note = _FORWARD_WRONG.format(", ".join(bad_forward))
+    elif not all(b.ok for b in blocks):
+        if cell.name == "lstm":
+            candidates = {
+                m.key: lstm_sequence_backward(dhs, ref_run.caches, *dstate, m.key)
+                for m in STEP_MISTAKES + SEQUENCE_MISTAKES
+            }
+        elif cell.name == "gru":
+            candidates = {
+                m.key: _h_only_sequence_backward(
+                    lambda dh, c, k=m.key: gru_step_backward(dh, c, k, b_h=params["b_h"]),
+                    dhs, ref_run.caches, *dstate)
+                for m in GRU_MISTAKES
+            }
+        else:
+            candidates = None
+            note = _no_catalogue(cell).format(", ".join(b.name for b in blocks if not b.ok))
+        if candidates is not None:
+            diagnosis, checked = _diagnose(grads, candidates, ref)
+    return Report(f"{cell.name} sequence", blocks, diagnosis, checked, note)
 
 
 # --------------------------------------------------------------------------- reference solutions
