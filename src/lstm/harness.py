@@ -57,7 +57,9 @@ def check_step(cell: Cell, *, B: int = 3, D: int = 4, H: int = 5, rng=0, tol: fl
     def forward(**v):
         return cell.step_forward(v["x"], tuple(v[k] for k in prev), {k: v[k] for k in params})
 
-    return gradcheck(forward, lambda d, cache: cell.step_backward(d, cache), inputs, tol=tol, rng=np.random.default_rng(rng))
+    return gradcheck(
+        forward, lambda d, cache: cell.step_backward(d, cache), inputs, tol=tol, rng=np.random.default_rng(rng)
+    )
 
 
 def check_sequence(

@@ -11,7 +11,8 @@ one (:func:`lstm.rnn_from_pytorch` adds them).
 
 Backward, with δ = ∂L/∂a = ∂L/∂h ⊙ φ'(a):
 
-    ∂L/∂x = δ W_x,   ∂L/∂h_prev = δ W_h,   ∂L/∂W_x = δᵀ x,   ∂L/∂W_h = δᵀ h_prev,   ∂L/∂b = Σ_batch δ
+    ∂L/∂x = δ W_x,   ∂L/∂h_prev = δ W_h,
+    ∂L/∂W_x = δᵀ x,   ∂L/∂W_h = δᵀ h_prev,   ∂L/∂b = Σ_batch δ
 
 with tanh' = 1 − h² and relu' = [a > 0] (0 at a = 0, as PyTorch takes it).
 """
@@ -40,7 +41,7 @@ class RNNCache(NamedTuple):
 def rnn_param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
     """Shapes of ``W_x`` (H, D), ``W_h`` (H, H), ``b`` (H,)."""
     for name, n in (("D", D), ("H", H)):
-        if not (isinstance(n, (int, np.integer)) and n >= 1):
+        if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1):
             raise ValueError(f"{name} must be a positive integer; got {n!r}")
     return {"W_x": (H, D), "W_h": (H, H), "b": (H,)}
 

@@ -131,7 +131,7 @@ class Variant(Cell):
     # ---- parameters --------------------------------------------------------
     def param_shapes(self, D, H):
         for name, n in (("D", D), ("H", H)):
-            if not (isinstance(n, (int, np.integer)) and n >= 1):
+            if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1):
                 raise ValueError(f"{name} must be a positive integer; got {n!r}")
         k = len(self.blocks)
         shapes = {"W_x": (k * H, D), "W_h": (k * H, H), "b": (k * H,), **{p: (H,) for p in self.peepholes}}
