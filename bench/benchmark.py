@@ -3,41 +3,51 @@
 Run with ``make bench``.  For each size (B, T, D, H) and dtype it times one
 forward and one backward pass (with a gradient on every h_t) of
 
-* ``lstm``:   this package (``lstm.forward`` / ``lstm.backward``);
+* ``lstm``:   this package's fast path (``lstm.forward`` / ``lstm.backward``);
 * ``naive``:  a per-gate implementation like the source articles': four
               gate matrices, the input concatenated to [h; x] at every step,
               and weight gradients accumulated step by step;
 * ``floor``:  only the matrix products the algorithm needs (input
               projection, one recurrent product per step forward and one
-              backward, the three gradient products), on the same BLAS: a
-              lower bound for any implementation of this algorithm;
-* ``torch``:  ``torch.nn.LSTM`` on the CPU with the same number of threads
-              as NumPy's BLAS, when PyTorch is installed.
+              backward, the three gradient products), on NumPy's BLAS: a
+              lower bound for any NumPy implementation of this algorithm;
+* ``torch``:  ``torch.nn.LSTM`` on the CPU, when PyTorch is installed.
 
-The timing is built to survive a noisy machine.  It runs in ``--rounds``
-rounds; in each round every implementation runs three times in a row (as
-in a training loop, where the C allocator hands the same memory back) and
-its best of the three counts.  The table shows each implementation's median
-over the rounds, and each ratio is the median over the rounds of that
-round's ratio, so a slow period of the machine, which slows everything in
-its round alike, cancels out.  With ``--block 1`` every run touches fresh
-memory instead; where page faults are expensive (about 0.7 ms per MB on the
-virtual machines this book is tested on) that raises the lstm/floor ratio
-at the largest sizes by 10 to 20 percent, because the LSTM must store its
-gates and gradients (about 85 MB at the largest size) while the products
-alone write about a third of that.  The naive implementation's gradients
-are checked against the package's before it is timed, so the table compares correct code only.
+The method (printed by ``make bench`` and stored with the results):
+
+* every measurement runs in a fresh process of its own (one subprocess per
+  implementation, size, dtype and round), so that no library's threads,
+  allocator or settings affect another's;
+* every library runs with its default settings: no environment variable
+  and no thread count is set, for any of them;
+* in a process, the implementation runs twice untimed (warm-up: imports,
+  first-touch page faults, oneDNN's kernel choice; once if that one run
+  already lasts longer than the budget), then ``n`` times timed,
+  ``n`` chosen so that the timed runs last about half a second (at least 3,
+  at most 200); the process reports the fastest of its ``n`` runs;
+* rounds alternate: round r runs the implementations in an order rotated by
+  r, so that a slow period of the machine does not fall on one of them;
+* the table gives each implementation's median over the rounds with its
+  spread (minimum-maximum over the rounds), and each ratio is the median
+  over the rounds of that round's ratio, with its spread too.
+
+The results are also written as JSON (``--output``, default
+``bench/results.json``) for the chapter *Making it fast*, which loads the
+committed file and asserts its prose against it.  The naive
+implementation's gradients are checked against the package's before it is
+timed, so the table compares correct code only.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
-
-# torch's OpenMP threads otherwise spin after each call and slow the next NumPy timing.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import platform  # noqa: E402
+import pathlib
+import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -45,18 +55,20 @@ import numpy as np
 import lstm
 
 SIZES = [(1, 100, 10, 32), (32, 50, 64, 128), (64, 50, 256, 256), (16, 200, 128, 512)]
-
-
-def blas_threads() -> int:
-    try:
-        from threadpoolctl import threadpool_info
-
-        return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-    except Exception:  # threadpoolctl is optional
-        return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
+IMPLS = ("lstm", "naive", "floor", "torch")
+DTYPES = ("float64", "float32")
+RESULTS = pathlib.Path(__file__).resolve().parent / "results.json"
+METHOD = (
+    "each measurement in its own process (one subprocess per implementation, size, dtype and round); "
+    "every library with its default settings (no thread count or environment variable set for any); "
+    "per process: 2 untimed warm-up runs (1 if one run exceeds the budget), then n timed runs lasting about --budget seconds (default 0.5; 3 <= n <= 200), "
+    "the fastest of them reported; rounds alternate the order of the implementations; "
+    "table: median over rounds [min-max over rounds]; ratios: median over rounds of each round's ratio"
+)
 
 
 def problem(B, T, D, H, dtype, seed=0):
+    """Parameters with a nonzero bias, inputs x (T, B, D) and a gradient dhs (T, B, H)."""
     rng = np.random.default_rng(seed)
     params = lstm.init_params(D, H, rng=rng, dtype=dtype)
     params["b"] = rng.standard_normal(4 * H).astype(dtype)
@@ -75,7 +87,10 @@ def run_naive(params, x, dhs):
     T, B, D = x.shape
     H = params["W_h"].shape[1]
     sig = lambda z: 1 / (1 + np.exp(-z))
-    W = {k: np.hstack([params["W_h"][n * H : (n + 1) * H], params["W_x"][n * H : (n + 1) * H]]) for n, k in enumerate("ifgo")}
+    W = {
+        k: np.hstack([params["W_h"][n * H : (n + 1) * H], params["W_x"][n * H : (n + 1) * H]])
+        for n, k in enumerate("ifgo")
+    }
     b = {k: params["b"][n * H : (n + 1) * H] for n, k in enumerate("ifgo")}
     h, c = np.zeros((B, H), x.dtype), np.zeros((B, H), x.dtype)
     steps = []
@@ -95,7 +110,12 @@ def run_naive(params, x, dhs):
         dh = dhs[t] + dh_next
         do = dh * np.tanh(c)
         dc = dc_next + dh * o * (1 - np.tanh(c) ** 2)
-        da = {"i": dc * g * i * (1 - i), "f": dc * c_prev * f * (1 - f), "g": dc * i * (1 - g**2), "o": do * o * (1 - o)}
+        da = {
+            "i": dc * g * i * (1 - i),
+            "f": dc * c_prev * f * (1 - f),
+            "g": dc * i * (1 - g**2),
+            "o": do * o * (1 - o),
+        }
         dz = np.zeros_like(z)
         for k in "ifgo":
             dW[k] += da[k].T @ z
@@ -132,12 +152,10 @@ def make_floor(params, x, dhs):
     return floor
 
 
-def make_torch(params, x, dhs, threads):
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(threads)
+def make_torch(params, x, dhs):
+    """``torch.nn.LSTM`` forward + backward with the same weights; default threads and settings."""
+    import torch
+
     T, B, D = x.shape
     H = params["W_h"].shape[1]
     dtype = torch.float64 if x.dtype == np.float64 else torch.float32
@@ -158,74 +176,140 @@ def make_torch(params, x, dhs, threads):
     return run
 
 
-def timed(fns: dict, rounds: int, block: int) -> dict:
-    """Per implementation, the best of ``block`` consecutive runs in each of ``rounds`` rounds."""
-    for fn in fns.values():
-        fn()  # warm-up
-    times = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            best = float("inf")
-            for _ in range(block):
-                start = time.perf_counter()
-                fn()
-                best = min(best, time.perf_counter() - start)
-            times[name].append(best)
+def make(impl, params, x, dhs):
+    if impl == "lstm":
+        return lambda: run_lstm(params, x, dhs)
+    if impl == "naive":
+        return lambda: run_naive(params, x, dhs)
+    if impl == "floor":
+        return make_floor(params, x, dhs)
+    if impl == "torch":
+        return make_torch(params, x, dhs)
+    raise ValueError(f"impl is {impl!r}; expected one of {IMPLS}")
+
+
+def worker(impl, dtype, B, T, D, H, budget=0.5):
+    """In this process: warm up, then time ``n`` runs; return the list of times (s)."""
+    fn = make(impl, *problem(B, T, D, H, np.dtype(dtype)))
+    start = time.perf_counter()
+    fn()
+    estimate = time.perf_counter() - start
+    if estimate < budget:  # a second warm-up, unless one run already fills the budget
+        start = time.perf_counter()
+        fn()
+        estimate = time.perf_counter() - start
+    n = int(min(200, max(3, math.ceil(budget / max(estimate, 1e-6)))))
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
     return times
 
 
-def median_ratio(a, b):
-    return statistics.median(x / y for x, y in zip(a, b))
+def measure(impl, dtype, size, budget):
+    """One fresh process: the fastest of its timed runs, in seconds."""
+    cmd = [sys.executable, __file__, "--worker", impl, dtype, *map(str, size), "--budget", str(budget)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return min(json.loads(out.splitlines()[-1]))
+
+
+def torch_version():
+    cmd = [sys.executable, "-c", "import torch; print(torch.__version__, torch.get_num_threads())"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    return done.stdout.split() if done.returncode == 0 else None
+
+
+def check_naive(dtype, size):
+    params, x, dhs = problem(*size, np.dtype(dtype))
+    ours, naive = run_lstm(params, x, dhs), run_naive(params, x, dhs)
+    tol = 1e-9 if dtype == "float64" else 1e-3
+    for k in naive:
+        err = lstm.relative_error(naive[k], ours[k])
+        assert err < tol, f"naive implementation disagrees on {k}: {err:.1e}"
+
+
+def spread(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "rounds": list(values)}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="rounds (default 7)")
-    parser.add_argument("--block", type=int, default=3, help="consecutive runs per implementation and round (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
+    parser.add_argument("--budget", type=float, default=0.5, help="seconds of timed runs per process (default 0.5)")
     parser.add_argument("--quick", action="store_true", help="the two smallest sizes only, for a smoke test")
+    parser.add_argument("--impls", default=",".join(IMPLS), help="comma-separated implementations to time")
+    parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
+    parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results ('' for none)")
+    parser.add_argument("--note", default="", help="a note stored with the results (e.g. 'machine contended')")
+    parser.add_argument("--worker", nargs=6, metavar=("IMPL", "DTYPE", "B", "T", "D", "H"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    threads = blas_threads()
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, BLAS threads {threads}, numpy {np.__version__}")
-    print(f"# {args.rounds} rounds, best of {args.block} consecutive runs per round; medians over rounds")
-    try:
-        import torch
+    if args.worker:
+        impl, dtype, *size = args.worker
+        print(json.dumps(worker(impl, dtype, *map(int, size), budget=args.budget)))
+        return None
 
-        print(f"# torch {torch.__version__}, {threads} threads")
-    except ImportError:
+    impls = [name for name in args.impls.split(",") if name]
+    tv = torch_version() if "torch" in impls else None
+    if "torch" in impls and tv is None:
         print("# torch not installed: no torch column (make bench installs it)")
-    header = f"{'dtype':8s} {'B':>3s} {'T':>4s} {'D':>4s} {'H':>4s} | {'lstm ms':>8s} {'naive ms':>9s} {'floor ms':>9s} {'torch ms':>9s} | {'lstm/floor':>10s} {'lstm/torch':>10s} {'naive/lstm':>10s}"
+        impls.remove("torch")
+    sizes = SIZES[:2] if args.quick else SIZES
+    info = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": tv[0] if tv else None,
+        "torch_threads": int(tv[1]) if tv else None,
+        "load_average_start": os.getloadavg()[0],
+        "note": args.note,
+        "method": METHOD,
+        "rounds": args.rounds,
+        "budget_s": args.budget,
+    }
+    print(f"# {info['machine']}, python {info['python']}, numpy {info['numpy']}", end="")
+    print(f", torch {info['torch']} ({info['torch_threads']} threads by default)" if tv else "")
+    print(f"# method: {METHOD}")
+    if args.note:
+        print(f"# note: {args.note}")
+    header = (
+        f"{'dtype':8s} {'B':>3s} {'T':>4s} {'D':>4s} {'H':>4s} |"
+        + "".join(f" {name + ' ms':>21s}" for name in impls)
+        + f" | {'lstm/floor':>16s} {'lstm/torch':>16s}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
-    for dtype in (np.float64, np.float32):
-        for B, T, D, H in SIZES[:2] if args.quick else SIZES:
-            params, x, dhs = problem(B, T, D, H, dtype)
-            ours, naive = run_lstm(params, x, dhs), run_naive(params, x, dhs)
-            tol = 1e-9 if dtype == np.float64 else 1e-3
-            for k in naive:
-                err = lstm.relative_error(naive[k], ours[k])
-                assert err < tol, f"naive implementation disagrees on {k}: {err:.1e}"
-            fns = {
-                "lstm": lambda: run_lstm(params, x, dhs),
-                "naive": lambda: run_naive(params, x, dhs),
-                "floor": make_floor(params, x, dhs),
-            }
-            torch_run = make_torch(params, x, dhs, threads)
-            if torch_run:
-                fns["torch"] = torch_run
-            times = timed(fns, args.rounds, args.block)
-            med = {name: statistics.median(ts) for name, ts in times.items()}
-            t_torch = med.get("torch", float("nan"))
-            r_floor = median_ratio(times["lstm"], times["floor"])
-            r_torch = median_ratio(times["lstm"], times["torch"]) if torch_run else float("nan")
-            r_naive = median_ratio(times["naive"], times["lstm"])
-            rows.append((np.dtype(dtype).name, B, T, D, H, med["lstm"], med["naive"], med["floor"], t_torch, r_floor, r_torch))
-            print(
-                f"{np.dtype(dtype).name:8s} {B:3d} {T:4d} {D:4d} {H:4d} | {1e3 * med['lstm']:8.2f} {1e3 * med['naive']:9.2f} {1e3 * med['floor']:9.2f} {1e3 * t_torch:9.2f} |"
-                f" {r_floor:10.2f} {r_torch:10.2f} {r_naive:10.2f}",
-                flush=True,
+    for dtype in args.dtypes.split(","):
+        for size in sizes:
+            if "naive" in impls:
+                check_naive(dtype, size)
+            times = {name: [] for name in impls}
+            for r in range(args.rounds):
+                order = impls[r % len(impls) :] + impls[: r % len(impls)]
+                for name in order:
+                    times[name].append(measure(name, dtype, size, args.budget))
+            row = {"dtype": dtype, "B": size[0], "T": size[1], "D": size[2], "H": size[3]}
+            row["ms"] = {name: spread([1e3 * t for t in ts]) for name, ts in times.items()}
+            for other in ("floor", "torch", "naive"):
+                if other in times and "lstm" in times:
+                    row[f"lstm/{other}"] = spread([a / b for a, b in zip(times["lstm"], times[other])])
+            rows.append(row)
+            cells = "".join(
+                f" {row['ms'][n]['median']:8.2f} [{row['ms'][n]['min']:5.2f}-{row['ms'][n]['max']:5.2f}]"
+                for n in impls
             )
-    return rows
+            ratios = ""
+            for other in ("floor", "torch"):
+                q = row.get(f"lstm/{other}")
+                ratios += f" {q['median']:5.2f} [{q['min']:4.2f}-{q['max']:4.2f}]" if q else f" {'-':>16s}"
+            print(f"{dtype:8s} {size[0]:3d} {size[1]:4d} {size[2]:4d} {size[3]:4d} |{cells} |{ratios}", flush=True)
+    info["load_average_end"] = os.getloadavg()[0]
+    result = {**info, "sizes": [list(s) for s in sizes], "rows": rows}
+    if args.output:
+        pathlib.Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
+        print(f"# written to {args.output}")
+    return result
 
 
 if __name__ == "__main__":

@@ -205,3 +205,30 @@ def test_symbolic_forward_matches_numpy(rng):
     h, c, _ = lstm.cell_forward(x, h_prev, c_prev, p)
     np.testing.assert_allclose(lsym.numeric(h_s, bindings), h, rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(lsym.numeric(c_s, bindings), c, rtol=1e-14, atol=1e-15)
+
+
+def test_the_pieces_write_into_out_when_given(rng):
+    """peephole.py and layernorm.py pass out=; the reference must keep honouring it."""
+    x, h_prev, c_prev, p = random_step(rng)
+    _, _, cache = lstm.cell_forward(x, h_prev, c_prev, p)
+    dh, dc = rng.normal(size=h_prev.shape), rng.normal(size=c_prev.shape)
+    dc_total = lstm.cell.cell_state_grad(dh, dc, cache)
+    expected_gates = lstm.cell.gate_grads(dh, dc_total, cache)
+    out = np.empty_like(expected_gates)
+    assert lstm.cell.gate_grads(dh, dc_total, cache, out=out) is out
+    np.testing.assert_array_equal(out, expected_gates)
+    expected_da = lstm.cell.preactivation_grad(expected_gates, cache)
+    assert lstm.cell.preactivation_grad(out, cache, out=out) is out  # in place, as the old code did
+    np.testing.assert_array_equal(out, expected_da)
+    i, f, g, o = lstm.split_gates(expected_gates)
+    np.testing.assert_allclose(i, dc_total * cache.g, rtol=1e-15)
+    np.testing.assert_allclose(o, dh * cache.tanh_c, rtol=1e-15)
+
+
+def test_gates_does_not_overwrite_the_preactivations(rng):
+    a = rng.normal(size=(3, 8))
+    before = a.copy()
+    i, f, g, o = lstm.cell.gates(a)
+    np.testing.assert_array_equal(a, before)
+    np.testing.assert_allclose(g, np.tanh(a[:, 4:6]), rtol=1e-15)
+    np.testing.assert_allclose(o, 1 / (1 + np.exp(-a[:, 6:])), rtol=1e-15)

@@ -179,3 +179,75 @@ def test_missing_initial_states_are_zeros(rng):
 def test_bad_input(call, error, message, rng):
     with pytest.raises(error, match=message):
         call(*problem(rng))
+
+
+def _all_paths(rng, dtype, T=6, B=3, D=2, H=4, weight_scale=1.0):
+    """Nonzero h0, c0, b; gradients into every h_t and into both final states; D != H."""
+    x, h0, c0, p = problem(rng, T, B, D, H, dtype)
+    p = {k: (v * weight_scale).astype(dtype) for k, v in p.items()}
+    dhs = rng.normal(size=(T, B, H)).astype(dtype)
+    dh_T, dc_T = (rng.normal(size=(B, H)).astype(dtype) for _ in range(2))
+    return x, h0, c0, p, dhs, dh_T, dc_T
+
+
+@pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 1e-12, 1e-14), (np.float32, 2e-5, 2e-6)])
+@pytest.mark.parametrize("weight_scale", [1.0, 30.0], ids=["order-one gates", "saturated gates"])
+def test_fast_path_equals_the_reference(dtype, rtol, atol, weight_scale, rng):
+    """lstm.forward/backward (fast) against the readable loop of cell_forward/cell_backward.
+
+    With weights ×30 many gates saturate (σ below the rounding unit of 1), where
+    the fast path's σ = (1 + tanh(a/2))/2 differs most from 1/(1 + e^{-a}).  The
+    pre-activations then sum terms ~30 times larger than they are, and the two
+    paths sum them in different orders, so the absolute tolerance grows ×30.
+    """
+    x, h0, c0, p, dhs, dh_T, dc_T = _all_paths(rng, dtype, weight_scale=weight_scale)
+    atol = atol * weight_scale
+    hs, (h_T, c_T), cache = lstm.forward(x, p, h0, c0)
+    ref_hs, (ref_h_T, ref_c_T), ref_caches = lstm.sequence.reference_forward(x, p, h0, c0)
+    if weight_scale > 1:
+        assert np.mean(np.minimum(cache.gates, 1 - cache.gates) < 1e-8) > 0.1  # many saturated gates
+    for ours, ref in ((hs, ref_hs), (h_T, ref_h_T), (c_T, ref_c_T)):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol)
+    grads = lstm.backward(dhs, cache, dh_T, dc_T)
+    ref = lstm.sequence.reference_backward(dhs, ref_caches, dh_T, dc_T)
+    assert set(grads) == set(ref) == set(NAMES)
+    for n in NAMES:
+        assert grads[n].dtype == dtype and grads[n].shape == ref[n].shape, n
+        scale = np.abs(ref[n]).max()
+        np.testing.assert_allclose(grads[n], ref[n], rtol=rtol, atol=atol * max(1.0, scale), err_msg=n)
+    for t, (step, ref_step) in enumerate(zip(cache.steps, ref_caches)):
+        for field in ("x", "h_prev", "c_prev", "i", "f", "g", "o", "tanh_c"):
+            np.testing.assert_allclose(getattr(step, field), getattr(ref_step, field), rtol=rtol, atol=atol)
+
+
+def test_the_fast_path_differs_from_the_reference_when_a_gate_is_wrong(rng):
+    """The equality test above can fail: a reference with f and i swapped is caught."""
+    x, h0, c0, p, dhs, dh_T, dc_T = _all_paths(rng, np.float64)
+    swapped = dict(p, W_x=lstm.reorder_gates(p["W_x"], "ifgo", "figo"))
+    hs, _, _ = lstm.forward(x, p, h0, c0)
+    assert not np.allclose(lstm.sequence.reference_forward(x, swapped, h0, c0)[0], hs, rtol=1e-6)
+
+
+def test_reference_loop_matches_finite_differences(rng):
+    x, h0, c0, p = problem(rng)
+
+    def run_reference(x, h0, c0, W_x, W_h, b):
+        hs, (h_T, c_T), caches = lstm.sequence.reference_forward(x, {"W_x": W_x, "W_h": W_h, "b": b}, h0, c0)
+        return (hs, h_T, c_T), caches
+
+    def back(dout, caches):
+        return lstm.sequence.reference_backward(dout[0], caches, dout[1], dout[2])
+
+    errors = lstm.gradcheck(run_reference, back, dict(x=x, h0=h0, c0=c0, **p), rng=rng)
+    assert set(errors) == set(NAMES) and max(errors.values()) < 1e-8
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bptt_stores_D_plus_7H_numbers_per_example_and_step(dtype, rng):
+    """x_t (D), h_{t-1}, c_{t-1} (H each), four gates (4H), tanh c_t (H): B (D + 7H) per step."""
+    T, B, D, H = 7, 3, 5, 4
+    x, h0, c0, p = problem(rng, T, B, D, H, dtype)
+    _, _, cache = lstm.forward(x, p, h0, c0)
+    per_step = sum(a.nbytes for a in cache if isinstance(a, np.ndarray) and a.ndim == 3) / T
+    assert per_step == B * (D + 7 * H) * np.dtype(dtype).itemsize

@@ -8,6 +8,11 @@ the order i, f, g, o:
     i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)
     c = f ⊙ c_prev + i ⊙ g
     h = o ⊙ tanh(c)
+
+This module is the readable reference: each line is one of the equations of
+Part II, with no in-place tricks.  The fast loop over a sequence, which
+training and the benchmark use, is :func:`lstm.forward` / :func:`lstm.backward`
+(:mod:`lstm.sequence`); a test proves the two equal to rounding.
 """
 from __future__ import annotations
 
@@ -81,33 +86,12 @@ class CellCache(NamedTuple):
 
 
 def gates(a: np.ndarray):
-    """Gate values (i, f, g, o), each (B, H), from pre-activations ``a`` (B, 4H).
+    """Gate values (i, f, g, o), each (B, H), from the pre-activations ``a`` (B, 4H).
 
-    Computed in place: afterwards ``a`` holds the four gates side by side and
-    the returned arrays are views of its blocks (the pre-activations are not
-    needed again, and reusing their memory spares four new arrays).
+    i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); ``a`` is not changed.
     """
-    H = a.shape[1] // 4
-    _sigmoid(a[:, : 2 * H], out=a[:, : 2 * H])  # i and f are adjacent: one call for both
-    np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-    _sigmoid(a[:, 3 * H :], out=a[:, 3 * H :])
-    return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-
-
-def step_from_preactivations(a, c_prev, h_out=None):
-    """The nonlinear part of a step: gates, new cell state, new hidden state.
-
-    ``a`` (B, 4H), overwritten with the gates (see :func:`gates`); ``c_prev``
-    (B, H).  Returns ``(i, f, g, o, c, tanh_c, h)``, each (B, H); ``h`` is
-    written into ``h_out`` if given.  Shared by :func:`cell_forward` and
-    :func:`lstm.forward`.
-    """
-    i, f, g, o = gates(a)
-    h = np.multiply(i, g, out=h_out)  # h's memory holds i ⊙ g until h is known
-    c = f * c_prev
-    c += h
-    tanh_c = np.tanh(c)
-    return i, f, g, o, c, tanh_c, np.multiply(o, tanh_c, out=h)
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    return _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
 
 
 def cell_forward(x, h_prev, c_prev, params):
@@ -131,7 +115,10 @@ def cell_forward(x, h_prev, c_prev, params):
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
 
     a = x @ W_x.T + h_prev @ W_h.T + b  # one product per input, all four gates at once
-    i, f, g, o, c, tanh_c, h = step_from_preactivations(a, c_prev)
+    i, f, g, o = gates(a)
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
     return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
 
 
@@ -139,43 +126,38 @@ def cell_state_grad(dh, dc, cache: CellCache):
     """∂L/∂c = dc + dh ⊙ o ⊙ (1 - tanh² c), (B, H).
 
     The gradient arriving at c directly (``dc``, from the next step) plus the
-    path through h.  Built in one new array, updated in place.
+    path through h = o ⊙ tanh(c).
     """
-    d = _tanh_grad_from_output(cache.tanh_c)
-    d *= cache.o
-    d *= dh
-    d += dc
-    return d
+    return dc + dh * cache.o * _tanh_grad_from_output(cache.tanh_c)
 
 
 def gate_grads(dh, dc_total, cache: CellCache, out=None):
     """∂L/∂i, ∂L/∂f, ∂L/∂g, ∂L/∂o side by side in one (B, 4H) array.
 
     From ∂L/∂h and the total ∂L/∂c: ∂L/∂i = ∂L/∂c ⊙ g, ∂L/∂f = ∂L/∂c ⊙ c_prev,
-    ∂L/∂g = ∂L/∂c ⊙ i, ∂L/∂o = ∂L/∂h ⊙ tanh c.  Written into ``out`` if given.
+    ∂L/∂g = ∂L/∂c ⊙ i, ∂L/∂o = ∂L/∂h ⊙ tanh c.  Written into ``out`` (B, 4H)
+    if given.
     """
-    H = dh.shape[1]
-    out = np.empty((dh.shape[0], 4 * H), dh.dtype) if out is None else out
-    np.multiply(dc_total, cache.g, out=out[:, :H])
-    np.multiply(dc_total, cache.c_prev, out=out[:, H : 2 * H])
-    np.multiply(dc_total, cache.i, out=out[:, 2 * H : 3 * H])
-    np.multiply(dh, cache.tanh_c, out=out[:, 3 * H :])
-    return out
+    di = dc_total * cache.g
+    df = dc_total * cache.c_prev
+    dg = dc_total * cache.i
+    do = dh * cache.tanh_c
+    return np.concatenate([di, df, dg, do], axis=1, out=out)
 
 
 def preactivation_grad(dgates, cache: CellCache, out=None):
-    """∂L/∂a (B, 4H): each gate's block of ``dgates`` times its activation's derivative.
+    """∂L/∂a (B, 4H): each gate's block of ``dgates`` (B, 4H) times its activation's derivative.
 
     σ' = σ (1 - σ) for i, f, o and tanh' = 1 - tanh² for g, written through
-    the gate values.  ``out`` may be ``dgates`` itself (in place).
+    the gate values.  Written into ``out`` (B, 4H) if given, which may be
+    ``dgates`` itself.
     """
-    H = dgates.shape[1] // 4
-    out = np.empty_like(dgates) if out is None else out
-    np.multiply(dgates[:, :H], _sigmoid_grad_from_output(cache.i), out=out[:, :H])
-    np.multiply(dgates[:, H : 2 * H], _sigmoid_grad_from_output(cache.f), out=out[:, H : 2 * H])
-    np.multiply(dgates[:, 2 * H : 3 * H], _tanh_grad_from_output(cache.g), out=out[:, 2 * H : 3 * H])
-    np.multiply(dgates[:, 3 * H :], _sigmoid_grad_from_output(cache.o), out=out[:, 3 * H :])
-    return out
+    di, df, dg, do = np.split(dgates, 4, axis=1)
+    da_i = di * _sigmoid_grad_from_output(cache.i)
+    da_f = df * _sigmoid_grad_from_output(cache.f)
+    da_g = dg * _tanh_grad_from_output(cache.g)
+    da_o = do * _sigmoid_grad_from_output(cache.o)
+    return np.concatenate([da_i, da_f, da_g, da_o], axis=1, out=out)
 
 
 def cell_backward(dh, dc, cache: CellCache):
