@@ -1,0 +1,539 @@
+"""A character-level language model: one-hot characters → LSTM → output layer → softmax.
+
+The pieces of the earlier chapters, put to work on real text:
+
+* the text becomes integer ids over a vocabulary of K characters;
+* the training text is cut into B parallel streams, read in windows of T
+  characters; each window starts from the state the previous window of the
+  same stream ended in (truncated backpropagation through time: the state
+  flows forward across windows, gradients stop at the window's start);
+* at every step the model predicts the next character; the loss is the mean
+  cross-entropy per character, in nats (bits per character = nats / ln 2).
+
+Parameters are one dict ``{"W_x": (4H, K), "W_h": (4H, H), "b": (4H,),
+"W_y": (K, H), "b_y": (K,)}`` so that an optimiser can treat them as one set.
+The input is one-hot, so ``x_t W_xᵀ`` is column x_t of ``W_x``: the embedding
+is built in, and its gradient is the one :func:`lstm.backward` already gives.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ._validate import check_array
+from .cell import init_params as _init_lstm_params
+from .output import output_backward, output_forward, sequence_loss
+from .sequence import forward as _lstm_forward, backward as _lstm_backward
+
+LSTM_NAMES = ("W_x", "W_h", "b")
+OUTPUT_NAMES = ("W_y", "b_y")
+
+
+# --------------------------------------------------------------------------- data
+
+
+class Split(NamedTuple):
+    """The text cut by position: ``train``, ``val``, ``test`` (1-D integer arrays)."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+
+def build_vocab(text: str) -> str:
+    """The distinct characters of ``text``, sorted: position k is character id k."""
+    if not isinstance(text, str) or not text:
+        raise ValueError("text must be a non-empty str")
+    return "".join(sorted(set(text)))
+
+
+def encode(text: str, vocab: str) -> np.ndarray:
+    """Character ids, (len(text),) int64; every character must be in ``vocab``."""
+    index = {ch: k for k, ch in enumerate(vocab)}
+    missing = sorted(set(text) - index.keys())
+    if missing:
+        raise ValueError(f"text has characters {missing[:5]!r} that are not in vocab")
+    return np.fromiter((index[ch] for ch in text), dtype=np.int64, count=len(text))
+
+
+def decode(ids, vocab: str) -> str:
+    """The text of a 1-D sequence of ids."""
+    return "".join(vocab[int(k)] for k in np.asarray(ids).reshape(-1))
+
+
+def split(ids, val: float = 0.05, test: float = 0.10) -> Split:
+    """Cut ``ids`` by position: the last ``test`` fraction is the test text; the
+    ``val`` fraction just before it is held out of training for validation.
+
+    The book's split: the first 90% is the training part (of which the last 5%
+    of the whole is validation), the last 10% is the test text.
+    """
+    ids = _check_ids("ids", ids)
+    n = len(ids)
+    if not (0 <= val and 0 < test and val + test < 1):
+        raise ValueError(f"val={val}, test={test}: need 0 <= val, 0 < test, val + test < 1")
+    n_test_start = int(round(n * (1 - test)))
+    n_val_start = int(round(n * (1 - test - val)))
+    return Split(ids[:n_val_start], ids[n_val_start:n_test_start], ids[n_test_start:])
+
+
+def _check_ids(name, ids, K=None):
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"{name} has shape {ids.shape} and dtype {ids.dtype}; expected 1-D integers")
+    if len(ids) < 2:
+        raise ValueError(f"{name} has {len(ids)} ids; need at least 2 (an input and a target)")
+    if K is not None and (ids.min() < 0 or ids.max() >= K):
+        raise ValueError(f"{name} has ids outside 0..{K - 1}")
+    return ids
+
+
+class Batches:
+    """Windows for truncated BPTT over ``B`` parallel streams of ``ids``.
+
+    The text is cut into B contiguous streams of equal length L (the
+    remainder is dropped); ``streams[:, b]`` is stream b, time-major (L, B).
+    Window k has inputs ``streams[kT : kT+T]`` and targets one step later,
+    ``streams[kT+1 : kT+T+1]``, so the last target of window k is the first
+    input of window k+1: window k+1 continues exactly where window k ended,
+    and the state carried from one to the next is the state of the same
+    stream at the same point of the text.
+    """
+
+    def __init__(self, ids, B: int, T: int):
+        ids = _check_ids("ids", ids)
+        for name, n in (("B", B), ("T", T)):
+            if not (isinstance(n, (int, np.integer)) and n >= 1):
+                raise ValueError(f"{name} must be a positive integer; got {n!r}")
+        L = len(ids) // B
+        if L < T + 1:
+            raise ValueError(f"ids has {len(ids)} ids: too few for B={B} streams of T + 1 = {T + 1}")
+        self.B, self.T, self.L = B, T, L
+        self.streams = ids[: B * L].reshape(B, L).T  # (L, B)
+        self.n_windows = (L - 1) // T
+
+    def __len__(self) -> int:
+        return self.n_windows
+
+    def window(self, k: int):
+        """(inputs, targets), each (T, B) int, of window ``k`` (0 ≤ k < len)."""
+        k = int(k) % self.n_windows
+        s = k * self.T
+        return self.streams[s : s + self.T], self.streams[s + 1 : s + self.T + 1]
+
+
+def one_hot(ids, K: int, dtype=np.float64) -> np.ndarray:
+    """(..., K) one-hot rows of integer ``ids`` (...,)."""
+    return np.eye(K, dtype=dtype)[np.asarray(ids)]
+
+
+# -------------------------------------------------------------------------- model
+
+
+def init_model(K: int, H: int, *, rng=None, dtype=np.float64, input_scale: float = 1.0) -> dict:
+    """Parameters of the model for K characters and H hidden units.
+
+    The LSTM as :func:`lstm.init_params` makes it (forget bias 1), except
+    ``W_x``: with one-hot input, column k of ``W_x`` is character k's
+    embedding, so it is drawn from N(0, ``input_scale``²) as
+    ``torch.nn.Embedding`` draws its vectors.  (The default (-1/√H, 1/√H)
+    would give each character a whisper of a signal, ±0.04 at H = 512, and
+    the model would spend its first few hundred steps growing it.)  The
+    output layer is uniform in (-1/√H, 1/√H) like ``torch.nn.Linear``, with
+    zero bias, so that the first logits are near zero and the first loss
+    near ln K.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    params = _init_lstm_params(K, H, rng=rng, dtype=dtype)
+    params["W_x"] = (input_scale * rng.standard_normal(params["W_x"].shape)).astype(dtype)
+    bound = 1.0 / math.sqrt(H)
+    params["W_y"] = rng.uniform(-bound, bound, size=(K, H)).astype(dtype)
+    params["b_y"] = np.zeros(K, dtype=dtype)
+    return params
+
+
+def check_model(params) -> tuple[int, int, np.dtype]:
+    """Validate the parameter dict; return (K, H, dtype)."""
+    missing = [k for k in LSTM_NAMES + OUTPUT_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {missing}; expected keys {list(LSTM_NAMES + OUTPUT_NAMES)}")
+    dims: dict[str, int] = {}
+    W_x = check_array("W_x", params["W_x"], ("4H", "K"), dims)
+    H = dims["4H"] // 4
+    dims["H"] = H
+    check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
+    check_array("W_y", params["W_y"], ("K", "H"), dims, dtype=W_x.dtype)
+    check_array("b_y", params["b_y"], ("K",), dims, dtype=W_x.dtype)
+    return dims["K"], H, W_x.dtype
+
+
+def _lstm_part(params):
+    return {k: params[k] for k in LSTM_NAMES}
+
+
+def loss_and_grads(params, inputs, targets, h0=None, c0=None, mask=None):
+    """Mean cross-entropy per character (nats) over a window, and its gradient.
+
+    Parameters
+    ----------
+    params : the model's parameter dict (see the module docstring).
+    inputs, targets : (T, B) integer character ids; ``targets`` is ``inputs``
+        one step later.
+    h0, c0 : (B, H) the state carried in from the previous window, or
+        ``None`` for zeros.  No gradient flows back into them (truncation).
+    mask : (T, B) of 0/1 or ``None``: which steps count.
+
+    Returns
+    -------
+    loss : float, nats per counted character.
+    grads : dict of the parameters' gradients, shaped like ``params``.
+    (h_T, c_T) : (B, H) each, the state to carry into the next window.
+    """
+    K, H, dtype = check_model(params)
+    inputs, targets = np.asarray(inputs), np.asarray(targets)
+    if inputs.ndim != 2 or inputs.shape != targets.shape:
+        raise ValueError(f"inputs {inputs.shape} and targets {targets.shape}: expected equal (T, B)")
+    x = one_hot(inputs, K, dtype)
+    hs, (h_T, c_T), cache = _lstm_forward(x, _lstm_part(params), h0, c0)
+    logits, out_cache = output_forward(hs, params["W_y"], params["b_y"])
+    loss, dlogits = sequence_loss(logits, targets, mask=mask, reduction="mean")
+    g_out = output_backward(dlogits, out_cache)
+    g = _lstm_backward(g_out["h"], cache)
+    grads = {k: g[k] for k in LSTM_NAMES}
+    grads["W_y"], grads["b_y"] = g_out["W_y"], g_out["b_y"]
+    return loss, grads, (h_T, c_T)
+
+
+def evaluate(params, ids, *, streams: int = 32, window: int = 256, warmup: int = 256) -> float:
+    """Bits per character of the model on ``ids``: the mean of -log₂ p(x_t | x_<t)
+    over every target t = 1 … N-1.
+
+    For speed the text is read as ``streams`` contiguous pieces in parallel.
+    Each piece is preceded by up to ``warmup`` characters of the text before
+    it, read but not scored, so that its first scored character is predicted
+    from a state that has seen that much context (the first piece starts at
+    the text's beginning, from the zero state).  ``window`` bounds memory.
+    """
+    K, H, dtype = check_model(params)
+    ids = _check_ids("ids", ids, K)
+    n_targets = len(ids) - 1
+    streams = max(1, min(int(streams), n_targets))
+    bounds = np.linspace(0, n_targets, streams + 1).round().astype(int)
+    # Piece b scores targets bounds[b]+1 … bounds[b+1]; it reads from start_b.
+    starts = np.maximum(bounds[:-1] - warmup, 0)
+    lengths = bounds[1:] - starts  # inputs read by each piece
+    Tmax = int(lengths.max())
+    # Pieces start together at step 0 from the zero state; shorter ones are
+    # padded at the end, where the mask is zero.
+    inputs = np.zeros((Tmax, streams), np.int64)
+    targets = np.zeros((Tmax, streams), np.int64)
+    mask = np.zeros((Tmax, streams), dtype)
+    for b in range(streams):
+        s, e = starts[b], bounds[b + 1]
+        inputs[: e - s, b] = ids[s:e]
+        targets[: e - s, b] = ids[s + 1 : e + 1]
+        mask[bounds[b] - s : e - s, b] = 1
+    h = np.zeros((streams, H), dtype)
+    c = np.zeros((streams, H), dtype)
+    total = 0.0
+    for s in range(0, Tmax, window):
+        x = one_hot(inputs[s : s + window], K, dtype)
+        hs, (h, c), _ = _lstm_forward(x, _lstm_part(params), h, c)
+        logits, _ = output_forward(hs, params["W_y"], params["b_y"])
+        loss, _ = sequence_loss(logits, targets[s : s + window], mask=mask[s : s + window])
+        total += loss
+    return total / n_targets / math.log(2)
+
+
+def trace(params, ids, h0=None, c0=None, *, window: int = 512) -> dict:
+    """Run the model over one text and record what every unit does.
+
+    Returns a dict of (N, H) arrays over the N characters of ``ids`` (step t
+    has read ``ids[t]``): ``"c"`` cell states, ``"h"`` hidden states, and the
+    gates ``"i"``, ``"f"``, ``"g"``, ``"o"``; and ``"p"`` (N, K), the
+    predicted distribution of the character after each step.
+    """
+    K, H, dtype = check_model(params)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer) or len(ids) < 1:
+        raise ValueError(f"ids has shape {ids.shape} and dtype {ids.dtype}; expected 1-D integers")
+    h = np.zeros((1, H), dtype) if h0 is None else check_array("h0", h0, (1, H), dtype=dtype)
+    c = np.zeros((1, H), dtype) if c0 is None else check_array("c0", c0, (1, H), dtype=dtype)
+    out = {k: [] for k in ("c", "h", "i", "f", "g", "o", "p")}
+    for s in range(0, len(ids), window):
+        x = one_hot(ids[s : s + window, None], K, dtype)
+        hs, (h, c), cache = _lstm_forward(x, _lstm_part(params), h, c)
+        cs = [st.c_prev[0] for st in cache.steps[1:]] + [c[0]]
+        out["c"].append(np.stack(cs))
+        out["h"].append(hs[:, 0])
+        for gate in "ifgo":
+            out[gate].append(np.stack([getattr(st, gate)[0] for st in cache.steps]))
+        logits, _ = output_forward(hs[:, 0], params["W_y"], params["b_y"])
+        z = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        out["p"].append(p / p.sum(axis=1, keepdims=True))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def sample(params, vocab: str, n: int, *, prompt: str = "\n", temperature: float = 1.0, rng=None) -> str:
+    """``n`` characters drawn from the model after it has read ``prompt``.
+
+    Each character is drawn from softmax(logits / temperature): below 1 the
+    distribution sharpens towards the likeliest characters, above 1 it
+    flattens; ``temperature → 0`` approaches always taking the most likely
+    one.  Returns the prompt followed by the ``n`` characters.
+    """
+    K, H, dtype = check_model(params)
+    if len(vocab) != K:
+        raise ValueError(f"vocab has {len(vocab)} characters; the model has K = {K}")
+    if not (isinstance(temperature, (int, float)) and temperature > 0 and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("prompt must be a non-empty str")
+    rng = np.random.default_rng() if rng is None else rng
+    ids = encode(prompt, vocab)
+    p_lstm = _lstm_part(params)
+    hs, (h, c), _ = _lstm_forward(one_hot(ids[:, None], K, dtype), p_lstm)
+    h_last = hs[-1]
+    out = []
+    for _ in range(int(n)):
+        logits, _ = output_forward(h_last, params["W_y"], params["b_y"])
+        z = logits[0].astype(np.float64) / temperature
+        p = np.exp(z - z.max())
+        k = int(rng.choice(K, p=p / p.sum()))
+        out.append(vocab[k])
+        hs, (h, c), _ = _lstm_forward(one_hot([[k]], K, dtype), p_lstm, h, c)
+        h_last = hs[-1]
+    return prompt + "".join(out)
+
+
+# ----------------------------------------------------------------------- training
+
+
+def cosine_lr(lr: float, steps: int, warmup: int = 0, final: float = 0.0) -> Callable[[int], float]:
+    """Learning rate at step s (0-based): linear warm-up over ``warmup`` steps,
+    then a cosine from ``lr`` down to ``final * lr`` at the last step."""
+
+    def rate(s: int) -> float:
+        if s < warmup:
+            return lr * (s + 1) / warmup
+        u = (s - warmup) / max(1, steps - warmup - 1)
+        return lr * (final + (1 - final) * 0.5 * (1 + math.cos(math.pi * min(u, 1.0))))
+
+    return rate
+
+
+def train(
+    params,
+    batches: Batches,
+    steps: int,
+    *,
+    lr: float | Callable[[int], float] = 2e-3,
+    max_norm: float = 5.0,
+    betas=(0.9, 0.999),
+    eps: float = 1e-8,
+    callback: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Train ``params`` in place with Adam and gradient-norm clipping.
+
+    Step s reads window s of ``batches`` (cycling through the text, epoch
+    after epoch), starting from the state window s-1 ended in; at the start
+    of each epoch the state is reset to zero.  ``lr`` is a number or a
+    function of the step.  ``callback`` receives each step's record.
+
+    Returns one record per step: ``{"step", "loss" (nats/char), "norm"
+    (gradient norm before clipping), "lr", "time" (s since the start)}``.
+    """
+    from .clip import clip_grad_norm
+    from .optim import Adam
+
+    K, H, dtype = check_model(params)
+    rate = lr if callable(lr) else (lambda s, _lr=lr: _lr)
+    opt = Adam(params, lr=rate(0), betas=betas, eps=eps)
+    history = []
+    h = c = None
+    t0 = time.perf_counter()
+    for s in range(int(steps)):
+        k = s % len(batches)
+        if k == 0:
+            h = c = None
+        inputs, targets = batches.window(k)
+        loss, grads, (h, c) = loss_and_grads(params, inputs, targets, h, c)
+        norm = float(clip_grad_norm(grads, max_norm))
+        opt.lr = rate(s)
+        opt.step(grads)
+        rec = {"step": s, "loss": loss, "norm": norm, "lr": opt.lr, "time": time.perf_counter() - t0}
+        history.append(rec)
+        if callback is not None:
+            callback(rec)
+    return history
+
+
+# ------------------------------------------------------------------------ storage
+
+
+def save_model(path, params, vocab: str, **meta) -> None:
+    """Save parameters (as stored, e.g. float32), the vocabulary and metadata to ``.npz``."""
+    check_model(params)
+    arrays = {k: np.asarray(params[k]) for k in LSTM_NAMES + OUTPUT_NAMES}
+    np.savez_compressed(path, vocab=np.array(vocab), meta=np.array(repr(meta)), **arrays)
+
+
+def load_model(path) -> tuple[dict, str, dict]:
+    """(params, vocab, meta) from a file written by :func:`save_model`."""
+    import ast
+
+    with np.load(path, allow_pickle=False) as z:
+        params = {k: z[k].copy() for k in LSTM_NAMES + OUTPUT_NAMES}
+        vocab = str(z["vocab"])
+        meta = ast.literal_eval(str(z["meta"]))
+    check_model(params)
+    return params, vocab, meta
+
+
+# ------------------------------------------------------------------ what cells do
+
+
+def text_features(text: str) -> dict[str, np.ndarray]:
+    """Properties of each character of a play's text, (N,) float arrays each.
+
+    * ``"line position"``: characters since the last newline (0 at a newline);
+    * ``"newline next"``: 1 where the next character is a newline;
+    * ``"in word"``: 1 on letters;
+    * ``"speaker name"``: 1 on the characters of a line naming a speaker (a
+      line that ends in ``:`` and follows a blank line or starts the text),
+      including its newline;
+    * ``"speech position"``: characters since the current speech began (the
+      end of its speaker line), 0 on speaker lines and blank lines.
+    """
+    N = len(text)
+    line_pos = np.zeros(N)
+    newline_next = np.zeros(N)
+    in_word = np.array([ch.isalpha() for ch in text], dtype=float)
+    speaker = np.zeros(N)
+    speech_pos = np.zeros(N)
+    start = 0
+    prev_blank = True
+    in_speech, since = False, 0
+    for line in text.split("\n"):
+        end = start + len(line)  # the newline sits at index `end` (if end < N)
+        span = slice(start, min(end + 1, N))
+        line_pos[span] = np.arange(span.stop - span.start) + 1
+        if end < N:
+            line_pos[end] = 0
+        is_speaker = prev_blank and line.endswith(":") and len(line) > 1
+        if is_speaker:
+            speaker[span] = 1
+            in_speech, since = True, 0
+        elif not line:
+            in_speech = False
+        elif in_speech:
+            n = span.stop - span.start
+            speech_pos[span] = since + np.arange(1, n + 1)
+            since += n
+        prev_blank = not line
+        start = end + 1
+    newline_next[:-1] = np.array([ch == "\n" for ch in text[1:]], dtype=float)
+    return {"line position": line_pos, "newline next": newline_next, "in word": in_word,
+            "speaker name": speaker, "speech position": speech_pos}
+
+
+def unit_correlations(values, feature) -> np.ndarray:
+    """Pearson correlation of each unit with a feature: ``values`` (N, H), ``feature`` (N,) → (H,).
+
+    A unit (or feature) that never changes has correlation 0.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    x = np.asarray(feature, dtype=np.float64)
+    if v.ndim != 2 or x.shape != (v.shape[0],):
+        raise ValueError(f"values {v.shape} and feature {x.shape}: expected (N, H) and (N,)")
+    v = v - v.mean(axis=0)
+    x = x - x.mean()
+    denom = np.sqrt((v * v).sum(axis=0) * (x @ x))
+    return np.divide(x @ v, denom, out=np.zeros(v.shape[1]), where=denom > 0)
+
+
+def saturation(gate, low: float = 0.1, high: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the fraction of steps a gate (N, H) is left-saturated (< ``low``)
+    and right-saturated (> ``high``): two (H,) arrays (Karpathy, Johnson & Fei-Fei 2015)."""
+    g = np.asarray(gate)
+    if g.ndim != 2:
+        raise ValueError(f"gate has shape {g.shape}; expected (N, H)")
+    return (g < low).mean(axis=0), (g > high).mean(axis=0)
+
+
+def heatmap_html(text: str, values, *, title: str = "") -> str:
+    """HTML of ``text`` with each character on a background coloured by ``values``
+    (N,) in [-1, 1]: blue below zero, white at zero, red above (clipped).  Plain
+    inline styles, so the page needs nothing from the network."""
+    from html import escape
+
+    values = np.clip(np.asarray(values, dtype=np.float64), -1, 1)
+    if values.shape != (len(text),):
+        raise ValueError(f"values has shape {values.shape}; expected ({len(text)},), one per character")
+    spans = []
+    for ch, v in zip(text, values):
+        fade = int(round(255 * (1 - abs(v))))
+        rgb = (255, fade, fade) if v > 0 else (fade, fade, 255)
+        shown = "↵" if ch == "\n" else ("&nbsp;" if ch == " " else escape(ch))
+        br = "<br>" if ch == "\n" else ""
+        spans.append(f'<span style="background-color:rgb{rgb}">{shown}</span>{br}')
+    head = f"<div><b>{escape(title)}</b></div>" if title else ""
+    return (f'{head}<div style="font-family:monospace;line-height:1.6;color:#000">'
+            + "".join(spans) + "</div>")
+
+
+# ---------------------------------------------------------------------- timing
+
+
+def time_train_step(H: int, B: int, T: int, dtype="float32", *, repeats: int = 20, K: int = 65,
+                    seed: int = 0) -> float:
+    """Median seconds of one training step of this package (forward, backward,
+    clipping, Adam) for the model of size (K, H) on a (T, B) window."""
+    from .clip import clip_grad_norm
+    from .optim import Adam
+
+    rng = np.random.default_rng(seed)
+    params = init_model(K, H, rng=rng, dtype=np.dtype(dtype))
+    opt = Adam(params, lr=1e-3)
+    inputs, targets = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
+    times = []
+    for _ in range(repeats + 3):
+        t0 = time.perf_counter()
+        _, grads, _ = loss_and_grads(params, inputs, targets)
+        clip_grad_norm(grads, 1.0)
+        opt.step(grads)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times[3:]))
+
+
+def time_torch_train_step(H: int, B: int, T: int, dtype="float32", *, repeats: int = 20, K: int = 65,
+                          seed: int = 0) -> float:
+    """The same step in PyTorch (``nn.LSTM`` on one-hot input, ``nn.Linear``,
+    cross-entropy, ``clip_grad_norm_``, ``torch.optim.Adam``), default settings."""
+    import torch
+
+    torch.manual_seed(seed)
+    dt = getattr(torch, str(np.dtype(dtype)))
+    lstm_layer = torch.nn.LSTM(K, H).to(dt)
+    out = torch.nn.Linear(H, K).to(dt)
+    params = list(lstm_layer.parameters()) + list(out.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    rng = np.random.default_rng(seed)
+    inputs = torch.from_numpy(rng.integers(0, K, (T, B)))
+    targets = torch.from_numpy(rng.integers(0, K, (T, B)))
+    x = torch.nn.functional.one_hot(inputs, K).to(dt)
+    times = []
+    for _ in range(repeats + 3):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        hs, _ = lstm_layer(x)
+        loss = torch.nn.functional.cross_entropy(out(hs).reshape(T * B, K), targets.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times[3:]))
