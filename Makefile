@@ -1,8 +1,11 @@
 # The LSTM, derived and verified.
 #   make book   build the website into _build/html
 #   make test   run every test: the package, every notebook, the book build
+#   make test-browser  the built site and JupyterLab in headless Chromium (after make test)
 #   make lab    JupyterLab on the book, to run the chapters interactively
 #   make bench  time forward+backward against the matrix-product floor and PyTorch
+#   make train  train the character-level LSTM of Part V (about an hour)
+#   make train-adding  train the adding-problem LSTMs and RNNs of Part V (about five minutes)
 #   make test-torch  install the CPU build of PyTorch and cross-check against it
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it)
 # Every target creates .venv on first use and reinstalls when
@@ -18,8 +21,11 @@ BOOK_FLAGS := -n -W --keep-going
 # pin it so that pip does not fetch a CUDA build of a newer release.
 TORCH_SPEC ?= torch==2.13.0
 TORCH_STAMP := $(VENV)/.torch-installed
+# The assignments' reference solutions (kept out of the student notebooks):
+# the notebook tests and the build plug them in and grade them.
+export LSTM_REFERENCE_SOLUTIONS := $(CURDIR)/book/assignments/solutions
 
-.PHONY: book test test-package test-notebooks test-book test-torch bench lab clean distclean
+.PHONY: book test test-package test-notebooks test-book test-browser test-torch bench train train-adding lab clean distclean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +51,15 @@ test-book: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
 
+# The built site (SITE, default _build/html: run after make book or make test)
+# in headless Chromium with the network blocked: every page free of console
+# errors, its math typeset, its images loading, no request leaving the machine;
+# and a chapter opened in JupyterLab rendering its MyST.  Needs Debian's
+# chromium (apt-get install chromium; or set CHROMIUM=/path/to/chromium).
+SITE ?= _build/html
+test-browser: $(STAMP)
+	LSTM_BROWSER_TESTS=1 LSTM_SITE_DIR=$(SITE) $(BIN)/python -m pytest tests/browser -q
+
 $(TORCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" threadpoolctl
 	touch $(TORCH_STAMP)
@@ -54,6 +69,16 @@ test-torch: $(TORCH_STAMP)
 
 bench: $(TORCH_STAMP)
 	$(BIN)/python bench/benchmark.py
+
+# The chapter's larger character-level LSTM: about an hour on one core; writes
+# book/data/charlm.npz and book/data/charlm_log.jsonl (committed).
+train: $(STAMP)
+	$(BIN)/python scripts/train_charlm.py
+
+# The adding-problem runs of the chapter on gradients through time (about five minutes on one
+# core); writes book/data/adding/weights.npz and log.json (committed).
+train-adding: $(STAMP)
+	$(BIN)/python scripts/train_adding.py
 
 # Jupyter refuses to run as root unless told to (containers often are root).
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -16,8 +16,11 @@ from .activations import (
     tanh_grad,
     tanh_grad_from_output,
 )
+from . import grader, harness
 from .cells import LSTM, Cell, SequenceRun, sequence_backward, sequence_forward
 from .rnn import RNN, rnn_cell_backward, rnn_cell_forward
+from .gru import GRU, gru_cell_backward, gru_cell_forward, init_gru_params
+from .interop_rnn import gru_from_pytorch, gru_to_pytorch, rnn_from_pytorch, rnn_to_pytorch
 from .cell import CellCache, cell_backward, cell_forward, init_params
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .peephole import Peephole, init_peephole_params, peephole_cell_backward, peephole_cell_forward
@@ -30,25 +33,41 @@ from .scalargate import (
 )
 from .output import output_backward, output_forward, sequence_loss
 from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
+from .layers import StackRun, init_stack, join_stack, split_stack, stack_backward, stack_dims, stack_forward
+from .interop_stack import stack_from_pytorch, stack_to_pytorch
 from .layernorm import (
+    LayerNormBa,
     LayerNormTF,
+    init_layer_norm_ba_params,
+    layer_norm_ba_cell_backward,
+    layer_norm_ba_cell_forward,
     init_layer_norm_params,
     layer_norm_backward,
     layer_norm_cell_backward,
     layer_norm_cell_forward,
     layer_norm_forward,
 )
+from .variants import VARIANTS, Variant, all_variants
 from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
 from . import optim
 from .clip import clip_grad_norm, clip_grad_value, total_norm
 from .optim import SGD, Adagrad, Adam, RMSprop
-from . import models, train as training
+from . import experiments, models, tasks, train as training
 from .models import LastStepMSE, StepwiseCrossEntropy, init_model
 from .train import History, Patience, Target, plot_history, train
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "StackRun",
+    "init_stack",
+    "join_stack",
+    "split_stack",
+    "stack_backward",
+    "stack_dims",
+    "stack_forward",
+    "stack_from_pytorch",
+    "stack_to_pytorch",
     "Adagrad",
     "Adam",
     "RMSprop",
@@ -63,15 +82,32 @@ __all__ = [
     "StepwiseCrossEntropy",
     "Target",
     "init_model",
+    "experiments",
     "models",
+    "tasks",
     "plot_history",
     "train",
     "training",
     "Cell",
     "LSTM",
+    "LayerNormBa",
     "LayerNormTF",
+    "VARIANTS",
+    "Variant",
+    "all_variants",
+    "init_layer_norm_ba_params",
+    "layer_norm_ba_cell_backward",
+    "layer_norm_ba_cell_forward",
     "Peephole",
     "RNN",
+    "GRU",
+    "gru_cell_backward",
+    "gru_cell_forward",
+    "gru_from_pytorch",
+    "gru_to_pytorch",
+    "init_gru_params",
+    "rnn_from_pytorch",
+    "rnn_to_pytorch",
     "ScalarGate",
     "SequenceRun",
     "rnn_cell_backward",
