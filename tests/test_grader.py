@@ -68,7 +68,7 @@ def test_reference_solutions_and_the_package_pass():
     assert grader.grade_sequence(lstm.LSTM(), ns["forward"], ns["backward"]).passed
     assert grader.grade_sequence(lstm.LSTM(), lstm.forward, lstm.backward).passed
     ns = load("peephole")
-    assert grader.grade_step(lstm.Peephole(), ns["peephole_forward"], ns["peephole_backward"]).passed
+    assert grader.grade_step(lstm.Peephole(), ns["peephole_cell_forward"], ns["peephole_cell_backward"]).passed
 
 
 @pytest.mark.parametrize("key", sorted(CELL_PLANTS))
