@@ -198,3 +198,13 @@ if __name__ == "__main__":  # python tests/test_book.py book/x.ipynb ...: bring 
     for arg in sys.argv[1:]:
         target = pathlib.Path(arg)
         fix_macro_cell(target if target.exists() else next((ROOT / "book").glob(f"**/{arg}")))
+
+
+def test_every_labelled_equation_is_referenced():
+    """A label nobody cites is a promise the text never uses: cite it where it is checked, or drop it."""
+    texts = [path.read_text() if path.suffix == ".md" else "\n".join(source(c) for c in load(path)["cells"])
+             for path in NOTEBOOKS + sorted((ROOT / "book").glob("**/*.md"))]
+    everything = "\n".join(texts)
+    labels = set(re.findall(r":label: (eq-[\w-]+)", everything)) | set(re.findall(r"\$\$ *\((eq-[\w-]+)\)", everything))
+    unreferenced = sorted(label for label in labels if f"`{label}`" not in everything)
+    assert not unreferenced, f"labelled but never referenced: {unreferenced}"
