@@ -350,6 +350,22 @@ def _copy(v):
     return None if v is None else np.array(v, copy=True)
 
 
+
+def _verdict(what: str, cell: Cell, blocks: list, n_forward: int, grads: dict, ref: dict, candidates) -> Report:
+    """The report: a wrong forward pass (the first ``n_forward`` blocks) is named first; otherwise a
+    wrong result is matched against ``candidates()`` (the catalogue's results, or None without one)."""
+    bad_forward = [b.name for b in blocks[:n_forward] if not b.ok]
+    if bad_forward:
+        return Report(what, blocks, None, 0, _FORWARD_WRONG.format(", ".join(bad_forward)))
+    if all(b.ok for b in blocks):
+        return Report(what, blocks, None, 0, "")
+    results = candidates()
+    if results is None:
+        return Report(what, blocks, None, 0, _no_catalogue(cell).format(", ".join(b.name for b in blocks if not b.ok)))
+    diagnosis, checked = _diagnose(grads, results, ref)
+    return Report(what, blocks, diagnosis, checked, "")
+
+
 def grade_step(cell: Cell, forward: Callable, backward: Callable, *, B=3, D=4, H=5, rng=0) -> Report:
     """Grade a student's one-step ``forward`` and ``backward`` against ``cell``'s.
 
@@ -381,21 +397,14 @@ def grade_step(cell: Cell, forward: Callable, backward: Callable, *, B=3, D=4, H
     blocks = [Block(s, e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, new, ref_state)]
     for k in ref:
         blocks += _blocks(cell, k, grads[k], ref[k], H)
-    diagnosis, checked, note = None, 0, ""
-    bad_forward = [b.name for b in blocks[:n] if not b.ok]
-    if bad_forward:
-        note = _FORWARD_WRONG.format(", ".join(bad_forward))
-    elif not all(b.ok for b in blocks):
+    def candidates():
         if cell.name == "lstm":
-            candidates = {m.key: lstm_step_backward(*dstate, ref_cache, m.key) for m in STEP_MISTAKES}
-        elif cell.name == "gru":
-            candidates = {m.key: gru_step_backward(*dstate, ref_cache, m.key, b_h=params["b_h"]) for m in GRU_MISTAKES}
-        else:
-            candidates = None
-            note = _no_catalogue(cell).format(", ".join(b.name for b in blocks if not b.ok))
-        if candidates is not None:
-            diagnosis, checked = _diagnose(grads, candidates, ref)
-    return Report(f"{cell.name} step", blocks, diagnosis, checked, note)
+            return {m.key: lstm_step_backward(*dstate, ref_cache, m.key) for m in STEP_MISTAKES}
+        if cell.name == "gru":
+            return {m.key: gru_step_backward(*dstate, ref_cache, m.key, b_h=params["b_h"]) for m in GRU_MISTAKES}
+        return None
+
+    return _verdict(f"{cell.name} step", cell, blocks, n, grads, ref, candidates)
 
 
 def grade_sequence(cell: Cell, forward: Callable, backward: Callable, *, T=4, B=3, D=4, H=5, rng=0) -> Report:
@@ -434,29 +443,22 @@ def grade_sequence(cell: Cell, forward: Callable, backward: Callable, *, T=4, B=
     blocks += [Block(f"{s}_T", e := relative_error(v, r), e <= PASS_TOL) for s, v, r in zip(names, state_T, ref_state)]
     for k in ref:
         blocks += _blocks(cell, k, grads[k], ref[k], H)
-    diagnosis, checked, note = None, 0, ""
-    bad_forward = [b.name for b in blocks[: n + 1] if not b.ok]
-    if bad_forward:
-        note = _FORWARD_WRONG.format(", ".join(bad_forward))
-    elif not all(b.ok for b in blocks):
+    def candidates():
         if cell.name == "lstm":
-            candidates = {
+            return {
                 m.key: lstm_sequence_backward(dhs, ref_run.caches, *dstate, m.key)
                 for m in STEP_MISTAKES + SEQUENCE_MISTAKES
             }
-        elif cell.name == "gru":
-            candidates = {
+        if cell.name == "gru":
+            return {
                 m.key: _h_only_sequence_backward(
                     lambda dh, c, k=m.key: gru_step_backward(dh, c, k, b_h=params["b_h"]),
                     dhs, ref_run.caches, *dstate)
                 for m in GRU_MISTAKES
             }
-        else:
-            candidates = None
-            note = _no_catalogue(cell).format(", ".join(b.name for b in blocks if not b.ok))
-        if candidates is not None:
-            diagnosis, checked = _diagnose(grads, candidates, ref)
-    return Report(f"{cell.name} sequence", blocks, diagnosis, checked, note)
+        return None
+
+    return _verdict(f"{cell.name} sequence", cell, blocks, n + 1, grads, ref, candidates)
 
 
 # --------------------------------------------------------------------------- reference solutions
