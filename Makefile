@@ -6,6 +6,7 @@
 #   make bench  time forward+backward against the matrix-product floor and PyTorch
 #   make train  train the character-level LSTM of Part V (about an hour)
 #   make train-adding  train the adding-problem LSTMs and RNNs of Part V (about five minutes)
+#   make train-1997  the adding problem under the 1997 protocol, 25 runs (about 25 minutes on 2 cores)
 #   make test-torch  install the CPU build of PyTorch and cross-check against it
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it)
 # Every target creates .venv on first use and reinstalls when
@@ -25,7 +26,7 @@ TORCH_STAMP := $(VENV)/.torch-installed
 # the notebook tests and the build plug them in and grade them.
 export LSTM_REFERENCE_SOLUTIONS := $(CURDIR)/book/assignments/solutions
 
-.PHONY: book test test-package test-notebooks test-book test-browser test-torch bench train train-adding lab clean distclean
+.PHONY: book test test-package test-notebooks test-book test-browser test-torch bench train train-adding train-1997 lab clean distclean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +80,16 @@ train: $(STAMP)
 # core); writes book/data/adding/weights.npz and log.json (committed).
 train-adding: $(STAMP)
 	$(BIN)/python scripts/train_adding.py
+
+# The 25 runs of the chapter Training's section on the 1997 protocol, as two processes (one per
+# core); writes book/data/adding_1997_T100.jsonl (committed) in the order the chapter expects.
+RUN_1997 := $(BIN)/python scripts/adding_problem.py --protocol 1997 --T 100 --seeds 0 1 2 3 4 --steps 6000
+train-1997: $(STAMP)
+	mkdir -p _build
+	$(RUN_1997) --cells lstm --forget-bias 1 3 --out _build/adding_1997_a.jsonl & pid=$$!; \
+	$(RUN_1997) --cells lstm nfg rnn --forget-bias 5 --out _build/adding_1997_b.jsonl; \
+	wait $$pid
+	cat _build/adding_1997_a.jsonl _build/adding_1997_b.jsonl > book/data/adding_1997_T100.jsonl
 
 # Jupyter refuses to run as root unless told to (containers often are root).
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

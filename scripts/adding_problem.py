@@ -8,8 +8,8 @@ only, before NumPy loads).  One JSON record per run, one per line
 
     python scripts/adding_problem.py --T 100 --cells lstm rnn --seeds 0 1 2 3 4 \\
         --steps 4000 --out book/data/adding_T100.jsonl
-    python scripts/adding_problem.py --protocol 1997 --T 100 --cells lstm --seeds 0 1 2 \\
-        --steps 6000 --out book/data/adding_1997_T100.jsonl
+    python scripts/adding_problem.py --protocol 1997 --T 100 --cells lstm nfg rnn --forget-bias 1 3 5 \\
+        --seeds 0 1 2 3 4 --steps 6000 --out book/data/adding_1997_T100.jsonl
     python scripts/adding_problem.py --T 100 --cells lstm --forget-bias 0 2 --seeds 0 1 2 \\
         --steps 4000 --out book/data/forget_bias_T100.jsonl
 """
@@ -27,7 +27,8 @@ from pathlib import Path  # noqa: E402
 import lstm  # noqa: E402
 from lstm.experiments import adding_1997_run, adding_run, history_record  # noqa: E402
 
-CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN}
+# "nfg" is Greff et al.'s LSTM without a forget gate (f = 1), the closest cell here to the 1997 paper's
+CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN, "nfg": lambda: lstm.Variant("NFG")}
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """The experiment runners: reproducible from the seed, recorded as JSON."""
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -52,3 +53,42 @@ def test_loss_grads_pred_matches_call_and_predict(rng):
     loss, grads, pred = model.loss_grads_pred(params, (x, y, lengths))
     assert loss == model(params, (x, y, lengths))[0]
     np.testing.assert_array_equal(pred, model.predict(params, x, lengths))
+
+
+def test_adding_1997_log_is_complete_and_consistent():
+    """book/data/adding_1997_T100.jsonl: 5 networks x 5 seeds, and each record agrees with itself."""
+    path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_1997_T100.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    nets = sorted((r["cell"], r.get("forget_bias"), r["seed"]) for r in records)
+    expected = [(c, b, s) for c, b in (("lstm", 1.0), ("lstm", 3.0), ("lstm", 5.0), ("nfg", None), ("rnn", None))
+                for s in range(5)]
+    assert nets == sorted(expected)
+    for r in records:
+        assert r["protocol"] == "1997" and r["T"] == 100 and r["n_test"] == 2560 and 0 <= r["test_wrong"] <= 2560
+        assert "0x" not in r["stop_reason"]
+        if r["sequences"] is None:
+            assert r["steps"] == r["budget"] and r["stop_reason"] == f"step budget {r['budget']}"
+        else:
+            # the rule fired: at that step none of the window's sequences was wrong
+            assert r["sequences"] == r["B"] * r["steps"] and r["steps"] < r["budget"]
+            assert r["eval_loss"][-1] == 0.0 and r["eval_step"][-1] == r["steps"]
+            assert r["stop_reason"].startswith("early stop (the 1997 rule")
+        assert r["eval_step"][0] == 0 and r["eval_loss"][0] == 1.0  # the window starts empty
+
+
+def test_adding_1997_script_reproduces_the_log(tmp_path):
+    """The first 100 steps of scripts/adding_problem.py --protocol 1997 give the logged curve."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("adding_problem", root / "scripts" / "adding_problem.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "run.jsonl"
+    script.main(["--protocol", "1997", "--T", "100", "--cells", "nfg", "--seeds", "1", "--steps", "100",
+                 "--out", str(out)])
+    (short,) = [json.loads(line) for line in out.read_text().splitlines()]
+    logged = [json.loads(line) for line in (root / "book" / "data" / "adding_1997_T100.jsonl").read_text().splitlines()]
+    (full,) = [r for r in logged if r["cell"] == "nfg" and r["seed"] == 1]
+    assert short["eval_step"] == [0, 50, 100, 100] and full["eval_step"][:3] == [0, 50, 100]
+    assert short["eval_loss"][:3] == full["eval_loss"][:3] and short["eval_loss"][2] < 1.0

@@ -87,6 +87,8 @@ def adding_1997_run(cell: Cell | None, T: int, seed: int, *, steps: int, H: int 
         n = sum(c for _, _, c in recent)
         return wrong_fraction == 0.0 and sum(s for _, s, _ in recent) / n < 0.01
 
+    rule.describe = lambda: f"the 1997 rule: MSE < 0.01 and no error >= 0.04 over the last {window} sequences"
+
     history = train(loss_and_grads, params, Adam(params, lr=lr),
                     lambda step, r: adding_problem_1997(T, B, rng=r), steps=steps, clip=clip,
                     evaluate=window_wrong, eval_every=1, early_stop=rule, rng=rng, progress=progress)
