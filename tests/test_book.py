@@ -68,9 +68,9 @@ def config_macros():
     return lines
 
 
-# Until every chapter has been converted (python tests/test_book.py book/*.ipynb book/*/*.ipynb),
-# the old macro cell (\\newcommand only, anywhere) is still accepted.  Set to False then.
-ALLOW_OLD_MACRO_CELLS = True
+# Every chapter has been converted (python tests/test_book.py book/*.ipynb book/*/*.ipynb), so the
+# old macro cell (\\newcommand only, anywhere), which jupyterlab-myst shows as errors, is refused.
+ALLOW_OLD_MACRO_CELLS = False
 
 
 def macro_cell_source():
