@@ -12,6 +12,8 @@ only, before NumPy loads).  One JSON record per run, one per line
         --seeds 0 1 2 3 4 --steps 6000 --out book/data/adding_1997_T100.jsonl
     python scripts/adding_problem.py --T 100 --cells lstm --forget-bias 0 2 --seeds 0 1 2 \\
         --steps 4000 --out book/data/forget_bias_T100.jsonl
+    python scripts/adding_problem.py --T 100 --markers first_half --cells lstm nfg --forget-bias 1 5 \\
+        --seeds 0 1 2 --steps 4000 --out book/data/adding_first_half_T100.jsonl
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ def main(argv=None):
     ap.add_argument("--eval-every", type=int, default=50)
     ap.add_argument("--forget-bias", type=float, nargs="+", default=[1.0],
                     help="the LSTM's initial forget-gate bias (one run per value and seed)")
+    ap.add_argument("--markers", choices=["halves", "first_half"], default="halves",
+                    help="modern protocol: where the two markers go (lstm.tasks.adding_problem)")
     ap.add_argument("--protocol", choices=["modern", "1997"], default="modern",
                     help="1997: Hochreiter & Schmidhuber's data and stopping rule (adding_1997_run)")
     ap.add_argument("--out", type=Path, required=True)
@@ -68,9 +72,11 @@ def main(argv=None):
                     record["eval_step"] = record["eval_step"][::50] + record["eval_step"][-1:]
                     record["eval_loss"] = record["eval_loss"][::50] + record["eval_loss"][-1:]
                 else:
+                    if args.markers != "halves":
+                        settings["markers"] = args.markers
                     history, _ = adding_run(cell, args.T, seed, steps=args.steps, H=args.H, B=args.B,
                                             lr=args.lr, clip=args.clip, target=args.target,
-                                            eval_every=args.eval_every, progress=False)
+                                            eval_every=args.eval_every, markers=args.markers, progress=False)
                     record = history_record(history, **settings)
                 f.write(json.dumps(record) + "\n")
                 f.flush()

@@ -92,3 +92,15 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
     (full,) = [r for r in logged if r["cell"] == "nfg" and r["seed"] == 1]
     assert short["eval_step"] == [0, 50, 100, 100] and full["eval_step"][:3] == [0, 50, 100]
     assert short["eval_loss"][:3] == full["eval_loss"][:3] and short["eval_loss"][2] < 1.0
+
+
+def test_first_half_control_log_is_complete():
+    """book/data/adding_first_half_T100.jsonl: the LSTM at b_f = 1 and 5 and NFG, seeds 0-2, first-half markers."""
+    path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_first_half_T100.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs = sorted((r["cell"], r.get("forget_bias") or 0.0, r["seed"]) for r in records)
+    assert runs == sorted((c, b, s) for c, b in (("lstm", 1.0), ("lstm", 5.0), ("nfg", 0.0)) for s in range(3))
+    for r in records:
+        assert r["markers"] == "first_half" and r["T"] == 100 and r["budget"] == 4000
+        solved = r["final_eval"] <= r["target"]
+        assert solved == r["stop_reason"].startswith("early stop") and (r["steps"] < r["budget"]) == solved

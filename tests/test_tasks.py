@@ -19,7 +19,7 @@ from lstm.tasks import (
 )
 
 
-@pytest.mark.parametrize("markers", ["halves", "anywhere"])
+@pytest.mark.parametrize("markers", ["halves", "anywhere", "first_half"])
 def test_adding_problem_layout(markers):
     T, B = 20, 500
     x, y = adding_problem(T, B, rng=0, markers=markers)
@@ -31,11 +31,14 @@ def test_adding_problem_layout(markers):
     last = T - 1 - x[::-1, :, 1].argmax(axis=0)
     if markers == "halves":
         assert np.all(first < T // 2) and np.all(last >= T // 2)
+    elif markers == "first_half":  # both in the first half, every pair of positions in it drawn
+        assert np.all(last < T // 2) and np.all(first < last)
+        assert len(set(zip(first, last))) == (T // 2) * (T // 2 - 1) // 2
     else:  # both halves hold the first marker sometimes
         assert np.any(first >= T // 2) and np.any(last < T // 2)
 
 
-@pytest.mark.parametrize("markers", ["halves", "anywhere"])
+@pytest.mark.parametrize("markers", ["halves", "anywhere", "first_half"])
 def test_adding_problem_baselines(markers):
     # The two reference errors, measured on generated data (200,000 sequences; the standard
     # errors of the two means are 4.4e-4 and 1.7e-4, so the margins are > 4 standard errors).

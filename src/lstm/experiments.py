@@ -17,20 +17,21 @@ from .tasks import REBER_SYMBOLS, adding_problem, reber_batch, reber_correct, re
 from .train import History, Target, train
 
 
-def adding_test_set(T: int, n: int = 1000):
+def adding_test_set(T: int, n: int = 1000, markers: str = "halves"):
     """The fixed test set of the adding problem at length T: ``(x (T, n, 2), y (n, 1))``."""
-    return adding_problem(T, n, rng=np.random.default_rng([T, 20150401]))
+    return adding_problem(T, n, rng=np.random.default_rng([T, 20150401]), markers=markers)
 
 
 def adding_run(cell: Cell | None, T: int, seed: int, *, steps: int, H: int = 32, B: int = 32, lr: float = 1e-2,
                clip: float | None = 1.0, n_test: int = 1000, eval_every: int = 50, target: float | None = 0.01,
-               progress=None) -> tuple[History, dict]:
+               markers: str = "halves", progress=None) -> tuple[History, dict]:
     """Train ``cell`` (default: the LSTM) with a linear read-out on the modern adding problem.
 
     Adam at ``lr``, gradient-norm clipping at ``clip``, batches of ``B`` fresh
     sequences of length ``T``, at most ``steps`` steps, stopping early when the
     test MSE reaches ``target`` (``None``: never).  The test MSE is measured
-    every ``eval_every`` steps on :func:`adding_test_set`.
+    every ``eval_every`` steps on :func:`adding_test_set`.  ``markers`` is
+    passed to :func:`lstm.tasks.adding_problem` for training and test data.
 
     Returns ``(history, params)``.
     """
@@ -38,8 +39,9 @@ def adding_run(cell: Cell | None, T: int, seed: int, *, steps: int, H: int = 32,
     rng = np.random.default_rng(seed)
     model = LastStepMSE(cell)
     params = init_model(cell, 2, H, 1, rng=rng)
-    test = adding_test_set(T, n_test)
-    history = train(model, params, Adam(params, lr=lr), lambda step, r: adding_problem(T, B, rng=r), steps=steps,
+    test = adding_test_set(T, n_test, markers)
+    history = train(model, params, Adam(params, lr=lr), lambda step, r: adding_problem(T, B, rng=r, markers=markers),
+                    steps=steps,
                     clip=clip, evaluate=lambda p: model.loss(p, test), eval_every=eval_every,
                     early_stop=None if target is None else Target(target), rng=rng, progress=progress)
     return history, params

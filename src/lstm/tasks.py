@@ -55,7 +55,10 @@ def adding_problem(T: int, B: int, *, rng=None, markers: str = "halves", dtype=n
     markers : ``"halves"`` puts the first marker uniformly in the first half
         (t < T/2) and the second in the second half (Arjovsky et al. 2016),
         so that every pair is at least one step and usually ~T/2 steps apart;
-        ``"anywhere"`` draws two distinct positions uniformly.
+        ``"anywhere"`` draws two distinct positions uniformly;
+        ``"first_half"`` draws two distinct positions in the first half, so
+        that both values lie at least T − T//2 steps before the end, as in
+        the 1997 protocol (a control for the lag alone).
     rng : Generator or seed.
 
     Returns
@@ -74,8 +77,12 @@ def adding_problem(T: int, B: int, *, rng=None, markers: str = "halves", dtype=n
     elif markers == "anywhere":
         first = rng.integers(0, T, size=B)
         second = (first + rng.integers(1, T, size=B)) % T  # a different position, uniform over the rest
+    elif markers == "first_half":
+        half = T // 2
+        first = rng.integers(0, half, size=B)
+        second = (first + rng.integers(1, half, size=B)) % half  # a different position in the first half
     else:
-        raise ValueError(f"markers is {markers!r}; expected 'halves' or 'anywhere'")
+        raise ValueError(f"markers is {markers!r}; expected 'halves', 'anywhere' or 'first_half'")
     marks = np.zeros((T, B))
     cols = np.arange(B)
     marks[first, cols] = 1.0
