@@ -29,8 +29,10 @@ from pathlib import Path  # noqa: E402
 import lstm  # noqa: E402
 from lstm.experiments import adding_1997_run, adding_run, history_record  # noqa: E402
 
-# "nfg" is Greff et al.'s LSTM without a forget gate (f = 1), the closest cell here to the 1997 paper's
-CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN, "nfg": lambda: lstm.Variant("NFG")}
+# "nfg" is Greff et al.'s LSTM without a forget gate (f = 1), which keeps peepholes; "nfg_np" has no
+# peepholes either: the cell of the 1997 paper
+CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN, "nfg": lambda: lstm.Variant("NFG"),
+         "nfg_np": lambda: lstm.Variant("NFG", peepholes=False)}
 
 
 def main(argv=None):

@@ -56,12 +56,12 @@ def test_loss_grads_pred_matches_call_and_predict(rng):
 
 
 def test_adding_1997_log_is_complete_and_consistent():
-    """book/data/adding_1997_T100.jsonl: 5 networks x 5 seeds, and each record agrees with itself."""
+    """book/data/adding_1997_T100.jsonl: 6 networks x 5 seeds, and each record agrees with itself."""
     path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_1997_T100.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     nets = sorted((r["cell"], r.get("forget_bias"), r["seed"]) for r in records)
-    expected = [(c, b, s) for c, b in (("lstm", 1.0), ("lstm", 3.0), ("lstm", 5.0), ("nfg", None), ("rnn", None))
-                for s in range(5)]
+    nets97 = (("lstm", 1.0), ("lstm", 3.0), ("lstm", 5.0), ("nfg", None), ("nfg_np", None), ("rnn", None))
+    expected = [(c, b, s) for c, b in nets97 for s in range(5)]
     assert nets == sorted(expected)
     for r in records:
         assert r["protocol"] == "1997" and r["T"] == 100 and r["n_test"] == 2560 and 0 <= r["test_wrong"] <= 2560
@@ -95,11 +95,12 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
 
 
 def test_first_half_control_log_is_complete():
-    """book/data/adding_first_half_T100.jsonl: the LSTM at b_f = 1 and 5 and NFG, seeds 0-2, first-half markers."""
+    """book/data/adding_first_half_T100.jsonl: LSTM b_f = 1 and 5, NFG, NFG without peepholes; seeds 0-2."""
     path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_first_half_T100.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     runs = sorted((r["cell"], r.get("forget_bias") or 0.0, r["seed"]) for r in records)
-    assert runs == sorted((c, b, s) for c, b in (("lstm", 1.0), ("lstm", 5.0), ("nfg", 0.0)) for s in range(3))
+    nets = (("lstm", 1.0), ("lstm", 5.0), ("nfg", 0.0), ("nfg_np", 0.0))
+    assert runs == sorted((c, b, s) for c, b in nets for s in range(3))
     for r in records:
         assert r["markers"] == "first_half" and r["T"] == 100 and r["budget"] == 4000
         solved = r["final_eval"] <= r["target"]

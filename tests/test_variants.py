@@ -192,3 +192,30 @@ def test_variants_run_over_sequences_with_lengths():
     assert len(state_T) == 5 and np.all(hs[2:, 1] == 0)
     g = lstm.sequence_backward(np.ones_like(hs), cache)
     assert {"i0", "f0", "o0", "R"} <= set(g)
+
+
+def test_the_1997_cell_is_nfg_without_peepholes():
+    """Variant("NFG", peepholes=False): no forget gate and no peepholes, and checked like every cell."""
+    cell = Variant("NFG", peepholes=False)
+    assert repr(cell) == "Variant('NFG', peepholes=False)" and cell.peepholes == ()
+    assert set(cell.param_shapes(D, H)) == {"W_x", "W_h", "b"} and cell.param_shapes(D, H)["W_x"] == (3 * H, D)
+    # it is NFG with its peepholes held at zero, and nothing else
+    params, x, state, dstate = problem(cell)
+    peep = {**params, "p_i": np.zeros(H), "p_o": np.zeros(H)}
+    (h, c), g = run(cell, params, x, state, dstate)
+    (h_n, c_n), g_n = run(Variant("NFG"), peep, x, state, dstate)
+    np.testing.assert_allclose(h, h_n, rtol=1e-14)
+    np.testing.assert_allclose(c, c_n, rtol=1e-14)
+    assert set(g_n) - set(g) == {"p_i", "p_o"}
+    assert_same(g, {k: g_n[k] for k in g})
+    # with nonzero peepholes NFG computes something else: the comparison above can fail
+    (h_q, _), _ = run(Variant("NFG"), {**peep, "p_o": np.ones(H)}, x, state, dstate)
+    assert np.abs(h_q - h).max() > 1e-3
+    harness.check_step(cell)
+    harness.check_sequence(cell)
+    harness.check_sequence(cell, T=5, lengths=[5, 2, 1])
+    harness.check_batch_is_loop(cell)
+    kept = Variant("NFG", peepholes=True)  # NFG's own choice: no change
+    assert kept.peepholes == ("p_i", "p_o") and repr(kept) == "Variant('NFG')"
+    with pytest.raises(ValueError, match="peepholes"):
+        Variant("NFG", peepholes="no")

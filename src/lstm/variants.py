@@ -109,14 +109,25 @@ class Variant(Cell):
 
     ``name`` is one of :data:`VARIANTS` (``"vanilla"`` is accepted for
     ``"V"``).  State ``(h, c)``, or ``(h, c, i, f, o)`` for FGR.
+    ``peepholes=False`` removes a variant's peepholes as well (``None``: the
+    variant's own choice), so that ``Variant("NFG", peepholes=False)`` is
+    Hochreiter & Schmidhuber's 1997 cell: no forget gate and no peepholes.
     """
 
-    def __init__(self, name: str = "V", forget_bias: float = 1.0):
+    def __init__(self, name: str = "V", forget_bias: float = 1.0, *, peepholes: bool | None = None):
         key = _ALIASES.get(str(name).upper(), str(name).upper())
         if key not in VARIANTS:
             raise ValueError(f"name is {name!r}; expected one of {list(VARIANTS)} (or 'vanilla')")
-        self.variant, self.spec, self.forget_bias = key, VARIANTS[key], forget_bias
+        if peepholes not in (None, True, False):
+            raise ValueError(f"peepholes must be None, True or False; got {peepholes!r}")
+        spec = VARIANTS[key]
+        self.peepholes_changed = peepholes is not None and peepholes != spec.peepholes
+        if self.peepholes_changed:
+            spec = spec._replace(peepholes=peepholes)
+        self.variant, self.spec, self.forget_bias = key, spec, forget_bias
         self.name = f"variant_{key.lower()}"
+        if self.peepholes_changed:
+            self.name += f"_peepholes_{str(peepholes).lower()}"
         self.state_names = ("h", "c", "i", "f", "o") if self.spec.gate_recurrence else ("h", "c")
         s = self.spec
         #: the gates with weights of their own, in the book's order (their blocks of W_x, W_h, b)
@@ -126,6 +137,8 @@ class Variant(Cell):
         self.peepholes = tuple(f"p_{k}" for k in self.blocks if k != "g") if s.peepholes else ()
 
     def __repr__(self) -> str:
+        if self.peepholes_changed:
+            return f"Variant({self.variant!r}, peepholes={self.spec.peepholes})"
         return f"Variant({self.variant!r})"
 
     # ---- parameters --------------------------------------------------------
