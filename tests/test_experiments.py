@@ -5,7 +5,10 @@ from pathlib import Path
 import numpy as np
 
 import lstm
-from lstm.experiments import adding_run, adding_test_set, history_record, reber_data, reber_errors, reber_run
+from lstm.experiments import (adding_run, adding_test_set, history_record, load_records, reber_data, reber_errors,
+                              reber_run)
+
+DATA = Path(__file__).resolve().parents[1] / "book" / "data"
 
 
 def test_adding_run_repeats_from_its_seed():
@@ -57,8 +60,7 @@ def test_loss_grads_pred_matches_call_and_predict(rng):
 
 def test_adding_1997_log_is_complete_and_consistent():
     """book/data/adding_1997_T100.jsonl: 6 networks x 5 seeds, and each record agrees with itself."""
-    path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_1997_T100.jsonl"
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = load_records(DATA / "adding_1997_T100.jsonl")
     nets = sorted((r["cell"], r.get("forget_bias"), r["seed"]) for r in records)
     nets97 = (("lstm", 1.0), ("lstm", 3.0), ("lstm", 5.0), ("nfg", None), ("nfg_np", None), ("rnn", None))
     expected = [(c, b, s) for c, b in nets97 for s in range(5)]
@@ -80,15 +82,14 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
     """The first 100 steps of scripts/adding_problem.py --protocol 1997 give the logged curve."""
     import importlib.util
 
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("adding_problem", root / "scripts" / "adding_problem.py")
+    spec = importlib.util.spec_from_file_location("adding_problem", DATA.parents[1] / "scripts" / "adding_problem.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     out = tmp_path / "run.jsonl"
     script.main(["--protocol", "1997", "--T", "100", "--cells", "nfg", "--seeds", "1", "--steps", "100",
                  "--out", str(out)])
-    (short,) = [json.loads(line) for line in out.read_text().splitlines()]
-    logged = [json.loads(line) for line in (root / "book" / "data" / "adding_1997_T100.jsonl").read_text().splitlines()]
+    (short,) = load_records(out)
+    logged = load_records(DATA / "adding_1997_T100.jsonl")
     (full,) = [r for r in logged if r["cell"] == "nfg" and r["seed"] == 1]
     assert short["eval_step"] == [0, 50, 100, 100] and full["eval_step"][:3] == [0, 50, 100]
     assert short["eval_loss"][:3] == full["eval_loss"][:3] and short["eval_loss"][2] < 1.0
@@ -96,8 +97,7 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
 
 def test_first_half_control_log_is_complete():
     """book/data/adding_first_half_T100.jsonl: LSTM b_f = 1 and 5, NFG, NFG without peepholes; seeds 0-2."""
-    path = Path(__file__).resolve().parents[1] / "book" / "data" / "adding_first_half_T100.jsonl"
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = load_records(DATA / "adding_first_half_T100.jsonl")
     runs = sorted((r["cell"], r.get("forget_bias") or 0.0, r["seed"]) for r in records)
     nets = (("lstm", 1.0), ("lstm", 5.0), ("nfg", 0.0), ("nfg_np", 0.0))
     assert runs == sorted((c, b, s) for c, b in nets for s in range(3))

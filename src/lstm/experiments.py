@@ -8,6 +8,8 @@ by every run of the same task, so all runs are scored on the same data.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from .cells import Cell, LSTM
@@ -160,4 +162,12 @@ def history_record(history: History, **settings) -> dict:
     }
 
 
-__all__ = ["adding_1997_run", "adding_run", "adding_test_set", "history_record", "reber_data", "reber_errors", "reber_run"]
+def load_records(path) -> list[dict]:
+    """The records of a JSON-lines log written by ``scripts/``: one :func:`history_record` (or like) per line."""
+    from pathlib import Path
+
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+__all__ = ["adding_1997_run", "adding_run", "adding_test_set", "history_record", "load_records", "reber_data",
+           "reber_errors", "reber_run"]

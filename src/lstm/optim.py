@@ -43,9 +43,13 @@ def _nonnegative(name, value):
 class Optimizer:
     """Base class: validation of ``params`` and ``grads``, the state, the loop over parameters.
 
-    A subclass sets its hyper-parameters in ``__init__`` and implements
-    ``_update(theta, g, state)``, which changes ``theta`` in place.
+    A subclass sets its hyper-parameters in ``__init__``, names them (after
+    ``lr``, by torch's argument names and in torch's order) in
+    ``HYPERPARAMETERS``, and implements ``_update(theta, g, state)``, which
+    changes ``theta`` in place.
     """
+
+    HYPERPARAMETERS: tuple[str, ...] = ()
 
     def __init__(self, params: MutableMapping[str, np.ndarray], lr: float):
         if not isinstance(params, MutableMapping) or not params:
@@ -95,7 +99,7 @@ class Optimizer:
 
     def hyperparameters(self) -> dict:
         """The settings, by torch's argument names."""
-        return {"lr": self.lr}
+        return {"lr": self.lr, **{k: getattr(self, k) for k in self.HYPERPARAMETERS}}
 
 
 class SGD(Optimizer):
@@ -111,6 +115,8 @@ class SGD(Optimizer):
     itself (undamped), as in torch.
     """
 
+    HYPERPARAMETERS = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  *, maximize=False):
         super().__init__(params, lr)
@@ -121,10 +127,6 @@ class SGD(Optimizer):
         self.maximize = bool(maximize)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "momentum": self.momentum, "dampening": self.dampening,
-                "weight_decay": self.weight_decay, "nesterov": self.nesterov, "maximize": self.maximize}
 
     def _update(self, theta, g, state):
         g = -g if self.maximize else g
@@ -152,6 +154,8 @@ class Adagrad(Optimizer):
     with learning-rate decay η.
     """
 
+    HYPERPARAMETERS = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
+
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
                  eps=1e-10, *, maximize=False):
         super().__init__(params, lr)
@@ -162,11 +166,6 @@ class Adagrad(Optimizer):
         self.maximize = bool(maximize)
         for name, theta in self.params.items():
             self.state[name] = {"step": 0, "sum": np.full_like(theta, self.initial_accumulator_value)}
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
-                "initial_accumulator_value": self.initial_accumulator_value, "eps": self.eps,
-                "maximize": self.maximize}
 
     def _update(self, theta, g, state):
         state["step"] += 1
@@ -194,6 +193,8 @@ class RMSprop(Optimizer):
     start at zero (no bias correction), as in torch.
     """
 
+    HYPERPARAMETERS = ("alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
                  *, maximize=False):
         super().__init__(params, lr)
@@ -209,10 +210,6 @@ class RMSprop(Optimizer):
                 state["momentum_buffer"] = np.zeros_like(theta)
             if self.centered:
                 state["grad_avg"] = np.zeros_like(theta)
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
-                "momentum": self.momentum, "centered": self.centered, "maximize": self.maximize}
 
     def _update(self, theta, g, state):
         state["step"] += 1
@@ -251,6 +248,8 @@ class Adam(Optimizer):
     the correction, changes early steps.
     """
 
+    HYPERPARAMETERS = ("betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  *, maximize=False, decoupled_weight_decay=False):
         super().__init__(params, lr)
@@ -269,11 +268,6 @@ class Adam(Optimizer):
             state = self.state[name] = {"step": 0, "exp_avg": np.zeros_like(theta), "exp_avg_sq": np.zeros_like(theta)}
             if self.amsgrad:
                 state["max_exp_avg_sq"] = np.zeros_like(theta)
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay,
-                "amsgrad": self.amsgrad, "maximize": self.maximize,
-                "decoupled_weight_decay": self.decoupled_weight_decay}
 
     def _update(self, theta, g, state):
         beta1, beta2 = self.betas
