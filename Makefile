@@ -1,6 +1,7 @@
 # The LSTM, derived and verified.
 #   make book   build the website into _build/html
 #   make test   run every test: the package, every notebook, the book build
+#   make pdf    the whole book as one PDF (_build/latex/book.pdf; the site links it)
 #   make test-browser  the built site and JupyterLab in headless Chromium (after make test)
 #   make lab    JupyterLab on the book, to run the chapters interactively
 #   make bench  time forward+backward against the matrix-product floor and PyTorch
@@ -26,7 +27,7 @@ TORCH_STAMP := $(VENV)/.torch-installed
 # the notebook tests and the build plug them in and grade them.
 export LSTM_REFERENCE_SOLUTIONS := $(CURDIR)/book/assignments/solutions
 
-.PHONY: book test test-package test-notebooks test-book test-browser test-torch bench train train-adding train-1997 lab clean distclean
+.PHONY: book pdf test test-package test-notebooks test-book test-browser test-torch bench train train-adding train-1997 lab clean distclean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,13 +40,36 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
 	@echo "Built $(CURDIR)/_build/html/index.html"
 
+# The whole book as one PDF: Sphinx's LaTeX builder, XeLaTeX from Debian's TeX Live
+# (.ci/run lists the packages), offline.  After make book or make test it reuses
+# their executed notebooks (_build/.doctrees) instead of running them again (the
+# LaTeX build changes one setting of that environment, numfig_secnum_depth, so a
+# make book after it runs them all again); it then copies the PDF into the site
+# as _static/book.pdf, which the preface links.
+# PDF_OUTPUT: the folder that holds _build (the repository's by default).
+PDF_OUTPUT ?= .
+pdf: $(STAMP)
+	LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
+	    $(BIN)/jupyter-book build . --path-output $(PDF_OUTPUT) --builder pdflatex $(BOOK_FLAGS)
+	mkdir -p $(PDF_OUTPUT)/_build/html/_static
+	cp $(PDF_OUTPUT)/_build/latex/book.pdf $(PDF_OUTPUT)/_build/html/_static/book.pdf
+	@echo "Built $(PDF_OUTPUT)/_build/latex/book.pdf, linked from the site as _static/book.pdf"
+
 test: test-package test-notebooks test-book
 
 test-package: $(STAMP)
 	$(BIN)/python -m pytest tests/
 
+# Every notebook runs alone, as Colab opens it: each is copied into an empty
+# folder of its own outside the repository and run there (nbval starts the
+# kernel in the notebook's folder), with nothing but the installed package.
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env book/
+	alone=$$(mktemp -d) && trap 'rm -rf "$$alone"' EXIT && \
+	for nb in $$(find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort); do \
+	    dir="$$alone/$$(dirname $$nb | tr / _)_$$(basename $$nb .ipynb)"; \
+	    mkdir -p "$$dir" && cp "$$nb" "$$dir/"; \
+	done && \
+	$(BIN)/python -m pytest -c pyproject.toml --rootdir=. --nbval-lax --nbval-current-env "$$alone"
 
 # A fresh build (not an incremental one) so that every warning shows up.
 test-book: $(STAMP)
@@ -69,20 +93,20 @@ test-torch: $(TORCH_STAMP)
 	$(BIN)/python -m pytest tests/test_torch.py -rs
 
 bench: $(TORCH_STAMP)
-	$(BIN)/python bench/benchmark.py
+	$(BIN)/python -m lstm.bench
 
 # The chapter's larger character-level LSTM: about an hour on one core; writes
-# book/data/charlm.npz and book/data/charlm_log.jsonl (committed).
+# src/lstm/data/charlm.npz and charlm_log.jsonl (committed package data: lstm.data_path).
 train: $(STAMP)
 	$(BIN)/python scripts/train_charlm.py
 
 # The adding-problem runs of the chapter on gradients through time (about five minutes on one
-# core); writes book/data/adding/weights.npz and log.json (committed).
+# core); writes src/lstm/data/adding/weights.npz and log.json (committed package data).
 train-adding: $(STAMP)
 	$(BIN)/python scripts/train_adding.py
 
 # The runs of the chapter Training's section on the 1997 protocol: 25 as two processes (one per
-# core) and 5 more, then the 12 runs of its first-half control; writes book/data/adding_1997_T100.jsonl and
+# core) and 5 more, then the 12 runs of its first-half control; writes src/lstm/data/adding_1997_T100.jsonl and
 # adding_first_half_T100.jsonl (committed) in the order the chapter expects.
 RUN_1997 := $(BIN)/python scripts/adding_problem.py --protocol 1997 --T 100 --seeds 0 1 2 3 4 --steps 6000
 train-1997: $(STAMP)
@@ -92,9 +116,9 @@ train-1997: $(STAMP)
 	wait $$pid
 	$(RUN_1997) --cells nfg_np --out _build/adding_1997_c.jsonl
 	cat _build/adding_1997_a.jsonl _build/adding_1997_b.jsonl _build/adding_1997_c.jsonl \
-	    > book/data/adding_1997_T100.jsonl
+	    > src/lstm/data/adding_1997_T100.jsonl
 	$(BIN)/python scripts/adding_problem.py --T 100 --markers first_half --cells lstm nfg nfg_np \
-	    --forget-bias 1 5 --seeds 0 1 2 --steps 4000 --out book/data/adding_first_half_T100.jsonl
+	    --forget-bias 1 5 --seeds 0 1 2 --steps 4000 --out src/lstm/data/adding_first_half_T100.jsonl
 
 # Jupyter refuses to run as root unless told to (containers often are root).
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

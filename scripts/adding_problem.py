@@ -7,13 +7,13 @@ only, before NumPy loads).  One JSON record per run, one per line
 (:func:`lstm.experiments.history_record`), to ``--out``.
 
     python scripts/adding_problem.py --T 100 --cells lstm rnn --seeds 0 1 2 3 4 \\
-        --steps 4000 --out book/data/adding_T100.jsonl
+        --steps 4000 --out src/lstm/data/adding_T100.jsonl
     python scripts/adding_problem.py --T 100 --cells lstm --forget-bias 0 2 --seeds 0 1 2 \\
-        --steps 4000 --out book/data/forget_bias_T100.jsonl
+        --steps 4000 --out src/lstm/data/forget_bias_T100.jsonl
     python scripts/adding_problem.py --protocol 1997 --T 100 --cells lstm nfg nfg_np rnn \\
-        --forget-bias 1 3 5 --seeds 0 1 2 3 4 --steps 6000 --out book/data/adding_1997_T100.jsonl
+        --forget-bias 1 3 5 --seeds 0 1 2 3 4 --steps 6000 --out src/lstm/data/adding_1997_T100.jsonl
     python scripts/adding_problem.py --T 100 --markers first_half --cells lstm nfg nfg_np \\
-        --forget-bias 1 5 --seeds 0 1 2 --steps 4000 --out book/data/adding_first_half_T100.jsonl
+        --forget-bias 1 5 --seeds 0 1 2 --steps 4000 --out src/lstm/data/adding_first_half_T100.jsonl
 
 ``make train-1997`` runs the last two, the first split over processes, in the order of the committed logs.
 """

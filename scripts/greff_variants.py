@@ -8,7 +8,7 @@ deterministic from its seed and two processes can share two cores:
 
     python scripts/greff_variants.py --variants V NIG NFG NOG NIAF --out /tmp/greff_a.jsonl &
     python scripts/greff_variants.py --variants NOAF NP CIFG FGR --out /tmp/greff_b.jsonl
-    cat /tmp/greff_a.jsonl /tmp/greff_b.jsonl > book/data/greff_T50.jsonl
+    cat /tmp/greff_a.jsonl /tmp/greff_b.jsonl > src/lstm/data/greff_T50.jsonl
 
 One JSON record per run and line: variant, seed, steps_to_target (None if
 never), best_mse, best_step, steps, wall_seconds and the settings.
@@ -46,7 +46,7 @@ def main(argv=None):
     ap.add_argument("--variants", nargs="+", choices=list(lstm.VARIANTS), default=list(lstm.VARIANTS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--steps", type=int, default=1500)
-    ap.add_argument("--out", type=Path, default=Path("book/data/greff_T50.jsonl"))
+    ap.add_argument("--out", type=Path, default=Path("src/lstm/data/greff_T50.jsonl"))
     args = ap.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as f:

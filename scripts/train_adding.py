@@ -13,7 +13,7 @@ initial weights and then every batch, the test set is
 :func:`lstm.experiments.adding_test_set`, and NumPy runs on one BLAS thread
 (set here, for this process only, before NumPy loads).
 
-Writes, under ``--out`` (default ``book/data/adding/``):
+Writes, under ``--out`` (default ``src/lstm/data/adding/``, the package data: ``lstm.data_path("adding")``):
 
 * ``weights.npz``: float64 arrays ``{cell}_seed{seed}_{name}``, each run's
   final parameters (the cell's ``W_x``, ``W_h``, ``b`` and the read-out
@@ -46,7 +46,7 @@ CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN}
 FIRST = 20  # training losses stored per run, for the reproducibility test
 DEFAULTS = {"T": 50, "seeds": [0, 1, 2, 3], "steps": 2000, "H": 32, "B": 32, "lr": 1e-2, "clip": 1.0,
             "eval_every": 100}
-OUT = Path(__file__).resolve().parent.parent / "book" / "data" / "adding"
+OUT = Path(__file__).resolve().parent.parent / "src" / "lstm" / "data" / "adding"
 
 
 def run(cell: str, seed: int, *, T: int, steps: int, H: int, B: int, lr: float, clip: float, eval_every: int):

@@ -3,7 +3,7 @@
 Deterministic from the seed: a fixed number of steps (not a time budget),
 one BLAS thread (set here, for this process only, before NumPy loads, so that
 the sums come out in the same order on every run).  It logs as it goes, one
-JSON record per line, to ``book/data/charlm_log.jsonl``:
+JSON record per line, to ``src/lstm/data/charlm_log.jsonl`` (the package data: ``lstm.data_path``):
 
 * ``{"kind": "config", ...}`` first, the settings;
 * ``{"kind": "step", "step", "loss", "norm", "lr", "time"}`` every step
@@ -16,7 +16,7 @@ JSON record per line, to ``book/data/charlm_log.jsonl``:
 
 The weights with the best validation bits per character (early stopping:
 the model is kept at the point where it generalised best) are written as
-float32 to ``book/data/charlm.npz``.
+float32 to ``src/lstm/data/charlm.npz``.
 
     python scripts/train_charlm.py            # the committed run
     python scripts/train_charlm.py --steps 5 --out /tmp/x   # a quick look
@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 from lstm import charlm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "book" / "data"
+DATA = ROOT / "src" / "lstm" / "data"  # the package data (lstm.data_path)
 
 #: The committed run's settings.
 CONFIG = {

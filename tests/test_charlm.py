@@ -9,11 +9,12 @@ import sys
 import numpy as np
 import pytest
 
+import lstm
 from lstm import charlm
 from lstm.gradcheck import numerical_gradient, relative_error
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DATA = ROOT / "book" / "data"
+DATA = lstm.data_path()
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 
 

@@ -8,7 +8,8 @@ import lstm
 from lstm.experiments import (adding_run, adding_test_set, history_record, load_records, reber_data, reber_errors,
                               reber_run)
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = lstm.data_path()
 
 
 def test_adding_run_repeats_from_its_seed():
@@ -59,7 +60,7 @@ def test_loss_grads_pred_matches_call_and_predict(rng):
 
 
 def test_adding_1997_log_is_complete_and_consistent():
-    """book/data/adding_1997_T100.jsonl: 6 networks x 5 seeds, and each record agrees with itself."""
+    """The committed adding_1997_T100.jsonl: 6 networks x 5 seeds, and each record agrees with itself."""
     records = load_records(DATA / "adding_1997_T100.jsonl")
     nets = sorted((r["cell"], r.get("forget_bias"), r["seed"]) for r in records)
     nets97 = (("lstm", 1.0), ("lstm", 3.0), ("lstm", 5.0), ("nfg", None), ("nfg_np", None), ("rnn", None))
@@ -82,7 +83,7 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
     """The first 100 steps of scripts/adding_problem.py --protocol 1997 give the logged curve."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("adding_problem", DATA.parents[1] / "scripts" / "adding_problem.py")
+    spec = importlib.util.spec_from_file_location("adding_problem", ROOT / "scripts" / "adding_problem.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     out = tmp_path / "run.jsonl"
@@ -96,7 +97,7 @@ def test_adding_1997_script_reproduces_the_log(tmp_path):
 
 
 def test_first_half_control_log_is_complete():
-    """book/data/adding_first_half_T100.jsonl: LSTM b_f = 1 and 5, NFG, NFG without peepholes; seeds 0-2."""
+    """The committed adding_first_half_T100.jsonl: LSTM b_f = 1 and 5, NFG, NFG without peepholes; seeds 0-2."""
     records = load_records(DATA / "adding_first_half_T100.jsonl")
     runs = sorted((r["cell"], r.get("forget_bias") or 0.0, r["seed"]) for r in records)
     nets = (("lstm", 1.0), ("lstm", 5.0), ("nfg", 0.0), ("nfg_np", 0.0))

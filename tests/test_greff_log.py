@@ -1,4 +1,4 @@
-"""The Greff-variant log (book/data/greff_T50.jsonl) is complete, and its script's runs are deterministic."""
+"""The Greff-variant log (lstm.data_path("greff_T50.jsonl")) is complete, and its script's runs are deterministic."""
 import importlib.util
 import json
 import math
@@ -7,7 +7,7 @@ from pathlib import Path
 import lstm
 
 ROOT = Path(__file__).resolve().parents[1]
-LOG = ROOT / "book" / "data" / "greff_T50.jsonl"
+LOG = lstm.data_path("greff_T50.jsonl")
 FIELDS = {"variant", "seed", "steps_to_target", "best_mse", "best_step", "steps", "wall_seconds", "T", "budget"}
 
 

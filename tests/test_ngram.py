@@ -1,12 +1,11 @@
 """Kneser–Ney character models: normalisation, a value computed by hand, the book's baselines."""
-import pathlib
-
 import numpy as np
 import pytest
 
+import lstm
 from lstm import charlm, ngram
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "book" / "data" / "tinyshakespeare.txt"
+DATA = lstm.data_path("tinyshakespeare.txt")
 
 
 def small_model(discount="modified", order=4, n=3000, V=6, seed=0):

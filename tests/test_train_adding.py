@@ -1,4 +1,4 @@
-"""The committed adding-problem runs (book/data/adding/) are reproducible from scripts/train_adding.py.
+"""The committed adding-problem runs (lstm.data_path("adding")) are reproducible from scripts/train_adding.py.
 
 The script's first steps for one seed of each cell, run afresh in a separate
 process (so that its one-BLAS-thread setting applies), must give the first
@@ -18,7 +18,7 @@ from lstm.experiments import adding_test_set
 from lstm.models import LastStepMSE
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DATA = ROOT / "book" / "data" / "adding"
+DATA = lstm.data_path("adding")
 SCRIPT = ROOT / "scripts" / "train_adding.py"
 STEPS = 8
 

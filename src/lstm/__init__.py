@@ -55,10 +55,12 @@ from .optim import SGD, Adagrad, Adam, RMSprop
 from . import experiments, models, tasks, train as training
 from .models import LastStepMSE, StepwiseCrossEntropy, init_model
 from .train import History, Patience, Target, plot_history, train
+from .datasets import data_path
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "data_path",
     "StackRun",
     "init_stack",
     "join_stack",

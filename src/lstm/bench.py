@@ -1,6 +1,6 @@
 """Benchmark: forward + backward through time, against the matrix-product floor and PyTorch.
 
-Run with ``make bench``.  For each size (B, T, D, H) and dtype it times one
+Run with ``make bench`` (``python -m lstm.bench``).  For each size (B, T, D, H) and dtype it times one
 forward and one backward pass (with a gradient on every h_t) of
 
 * ``lstm``:   this package's fast path (``lstm.forward`` / ``lstm.backward``);
@@ -32,8 +32,10 @@ The method (printed by ``make bench`` and stored with the results):
   over the rounds of that round's ratio, with its spread too.
 
 The results are also written as JSON (``--output``, default
-``bench/results.json``) for the chapter *Making it fast*, which loads the
-committed file and asserts its prose against it.  The naive
+``src/lstm/data/bench/results.json``, read back as
+``lstm.data_path("bench", "results.json")``) for the chapter *Making it fast*,
+which loads the committed file and asserts its prose against it; the chapter
+also imports this module for its problems and the naive and floor baselines.  The naive
 implementation's gradients are checked against the package's before it is
 timed, so the table compares correct code only.
 """
@@ -53,11 +55,12 @@ import time
 import numpy as np
 
 import lstm
+from lstm.datasets import DATA_DIR
 
 SIZES = [(1, 100, 10, 32), (32, 50, 64, 128), (64, 50, 256, 256), (16, 200, 128, 512)]
 IMPLS = ("lstm", "naive", "floor", "torch")
 DTYPES = ("float64", "float32")
-RESULTS = pathlib.Path(__file__).resolve().parent / "results.json"
+RESULTS = DATA_DIR / "bench" / "results.json"
 METHOD = (
     "each measurement in its own process (one subprocess per implementation, size, dtype and round); "
     "every library with its default settings (no thread count or environment variable set for any); "
@@ -209,7 +212,7 @@ def worker(impl, dtype, B, T, D, H, budget=0.5):
 
 def measure(impl, dtype, size, budget):
     """One fresh process: the fastest of its timed runs, in seconds."""
-    cmd = [sys.executable, __file__, "--worker", impl, dtype, *map(str, size), "--budget", str(budget)]
+    cmd = [sys.executable, "-m", "lstm.bench", "--worker", impl, dtype, *map(str, size), "--budget", str(budget)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return min(json.loads(out.splitlines()[-1]))
 
