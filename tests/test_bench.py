@@ -1,14 +1,12 @@
 """The benchmark runs, its naive baseline computes the same gradients, and its results are well formed."""
-import importlib.util
+import inspect
 import json
-import pathlib
 
 import numpy as np
 import pytest
 
-SPEC = importlib.util.spec_from_file_location("benchmark", pathlib.Path(__file__).resolve().parents[1] / "bench" / "benchmark.py")
-benchmark = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(benchmark)
+import lstm
+from lstm import bench as benchmark
 
 
 def test_naive_baseline_is_correct():
@@ -19,7 +17,7 @@ def test_naive_baseline_is_correct():
 
 
 def test_the_benchmark_sets_no_environment_variable_for_any_library():
-    source = SPEC.origin and pathlib.Path(SPEC.origin).read_text()
+    source = inspect.getsource(benchmark)
     for forbidden in ("os.environ[", "environ.setdefault", "OMP_WAIT_POLICY", "set_num_threads", "NUM_THREADS"):
         assert forbidden not in source, forbidden
 
@@ -43,4 +41,10 @@ def test_benchmark_smoke(tmp_path, capsys):
 def test_a_torch_worker_runs_in_its_own_process():
     pytest.importorskip("torch")
     t = benchmark.measure("torch", "float32", (1, 5, 2, 3), budget=0.01)
-    assert 0 < t < 10
+    assert isinstance(t, float) and t > 0  # a time in seconds; how long is not asserted (busy machines)
+
+
+def test_the_committed_results_are_where_the_benchmark_writes_them():
+    assert benchmark.RESULTS == lstm.data_path("bench", "results.json")
+    stored = json.loads(benchmark.RESULTS.read_text())
+    assert stored["method"] == benchmark.METHOD and stored["sizes"] == [list(s) for s in benchmark.SIZES]

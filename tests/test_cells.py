@@ -112,7 +112,7 @@ def test_bad_lengths_are_refused(lengths, error, match):
 def test_bad_states_are_refused():
     cell = lstm.LSTM()
     params, x, (h0, c0) = harness.random_problem(cell, T=4, B=3)
-    with pytest.raises(ValueError, match="state has 1 parts"):
+    with pytest.raises(ValueError, match="state0 has 1 parts"):
         lstm.sequence_forward(cell, x, params, (h0,))
     with pytest.raises(ValueError, match=r"c0 has shape \(3, 4\)"):
         lstm.sequence_forward(cell, x, params, (h0, c0[:, :4]))

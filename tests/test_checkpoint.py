@@ -1,10 +1,12 @@
 """Gradient checkpointing: the gradients of plain BPTT, in O(√T) memory."""
 import tracemalloc
+from unittest import mock
 
 import numpy as np
 import pytest
 
 import lstm
+import lstm.checkpoint
 from lstm.checkpoint import checkpoint_backward, checkpoint_forward, default_every
 
 NAMES = ("x", "h0", "c0", "W_x", "W_h", "b")
@@ -87,3 +89,36 @@ def test_checkpointing_stores_less(rng):
         return checkpoint_backward(dhs, cache, dh_T, dc_T)
 
     assert peak_bytes(checkpointed) < 0.4 * peak_bytes(plain)
+
+
+def test_plain_bptt_peak_grows_by_D_plus_12H_numbers_per_step(rng):
+    """The cache (D + 7H), ∂L/∂a (4H) and o ⊙ (1 - tanh² c) (H) per step and example.
+
+    The input x is the caller's array (not counted), ∂L/∂x (D) is; D + 11H,
+    which leaves out o ⊙ (1 - tanh² c), is 8 % too few here.
+    """
+    B, D, H = 4, 3, 16
+    peaks = {}
+    for T in (200, 800):
+        x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, T=T, B=B, D=D, H=H)
+
+        def plain():
+            _, _, cache = lstm.forward(x, p, h0, c0)
+            return lstm.backward(dhs, cache, dh_T, dc_T)
+
+        plain()  # warm-up
+        peaks[T] = peak_bytes(plain)
+    per_step = (peaks[800] - peaks[200]) / (600 * B * 8)
+    assert abs(per_step - (D + 12 * H)) < 0.01 * (D + 12 * H), per_step
+
+
+def test_checkpointing_runs_every_step_forward_twice_and_backward_once(rng):
+    ck = lstm.checkpoint
+    x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, T=10)
+    for every in (1, 3, 4, 10, None):
+        with mock.patch.object(ck, "forward", wraps=ck.forward) as fwd, \
+                mock.patch.object(ck, "backward", wraps=ck.backward) as bwd:
+            _, _, cache = checkpoint_forward(x, p, h0, c0, every=every)
+            checkpoint_backward(dhs, cache, dh_T, dc_T)
+        assert sum(len(c.args[0]) for c in fwd.call_args_list) == 20, every
+        assert sum(len(c.args[0]) for c in bwd.call_args_list) == 10, every

@@ -46,6 +46,24 @@ def test_the_forms_agree_from_a_zero_state_only_without_b_hn():
     np.testing.assert_allclose(*both(x, zero, params), rtol=1e-15, atol=0)
 
 
+def test_from_a_zero_state_with_zero_biases_the_forms_part_at_the_second_step():
+    """h0 = 0 and b_h = 0 hide the difference for one step only: h1 ≠ 0, and from step 2 on Δ ≠ 0.
+
+    At PyTorch's initial scale (every parameter uniform in ±1/√H, biases then zeroed) the outputs
+    differ by 0.005 to 0.05 from the second step.
+    """
+    for seed in range(3):
+        params = lstm.init_gru_params(D, H, rng=seed)
+        params["b_x"][:] = 0
+        params["b_h"][:] = 0
+        xs = np.random.default_rng(10 + seed).standard_normal((6, B, D))
+        hs_t, _, _ = lstm.sequence_forward(lstm.GRU(), xs, params)  # h0 = 0
+        hs_c, _, _ = lstm.sequence_forward(lstm.GRU(reset_after=False), xs, params)
+        gap = np.abs(hs_t - hs_c).max(axis=(1, 2))
+        assert gap[0] == 0, gap
+        assert np.all(gap[1:] > 1e-3), gap
+
+
 def test_in_chos_form_only_the_sum_of_the_biases_acts():
     params, x, (h,) = problem(3)
     cho = lstm.GRU(reset_after=False)

@@ -58,8 +58,8 @@ def test_backward_matches_sympy_in_two_stages():
     L = lsym.frobenius(h, sp.Matrix(dh)) + lsym.frobenius(c, sp.Matrix(dc))
     zero = np.zeros(4 * H)
     a_val = (
-        lstm.layer_norm_forward(x @ params["W_x"].T, params["gamma_x"], zero)[0]
-        + lstm.layer_norm_forward(h_prev @ params["W_h"].T, params["gamma_h"], zero)[0]
+        lstm.layer_norm_forward(x @ params["W_x"].T, params["gamma_x"], zero, cell.eps)[0]
+        + lstm.layer_norm_forward(h_prev @ params["W_h"].T, params["gamma_h"], zero, cell.eps)[0]
         + params["b"]
     )
     vals = {A: a_val, Cp: c_prev, gc: params["gamma_c"], bc: params["beta_c"]}
@@ -87,7 +87,7 @@ def test_the_carried_state_is_raw_and_only_the_output_is_normalised():
     step = cache[0]
     np.testing.assert_allclose(c, step.f * state[1] + step.i * step.g, rtol=1e-15)
     assert np.abs(c.mean(axis=1)).min() > 1e-3  # not centred, unlike TensorFlow's carried state
-    c_hat, _ = lstm.layer_norm_forward(c, params["gamma_c"], params["beta_c"])
+    c_hat, _ = lstm.layer_norm_forward(c, params["gamma_c"], params["beta_c"], cell.eps)
     np.testing.assert_allclose(h, step.o * np.tanh(c_hat), rtol=1e-15)
 
 
@@ -99,13 +99,77 @@ def test_each_product_is_normalised_on_its_own():
     (h, c), _ = ba.step_forward(x, state, params)
     (h3, c3), _ = ba.step_forward(3.0 * x, state, params)
     (h4h, _), _ = ba.step_forward(x, (4.0 * state[0], state[1]), params)
-    # ε = 1e-12 against row variances of 0.05 … 1 moves ẑ by ~ε/(2v) ≤ 1e-11: hence 1e-10
-    np.testing.assert_allclose(h3, h, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(h4h, h, rtol=0, atol=1e-10)
+    # With ε = 0 the invariance is exact (no row here is constant) ...
+    exact = lstm.LayerNormBa(eps=0.0)
+    (h_e, _), _ = exact.step_forward(x, state, params)
+    for x_, s_ in ((3.0 * x, state), (x, (4.0 * state[0], state[1]))):
+        np.testing.assert_allclose(exact.step_forward(x_, s_, params)[0][0], h_e, rtol=0, atol=1e-14)
+    # ... and with the default ε = 1e-5 against row variances v ≥ 0.046, α = 3 or 4 moves ẑ by
+    # ε (1 - 1/α²) / (2v) ≤ 1.1e-4 of its size: h moves by 3e-5 and 5e-5 here, ε's share and no more.
+    for h_ in (h3, h4h):
+        assert 1e-6 < np.abs(h_ - h).max() < 2e-4
     p_tf, _, _ = harness.random_problem(tf, B=3, D=4, H=5, rng=4)
     (h_tf, _), _ = tf.step_forward(x, state, p_tf)
     (h_tf3, _), _ = tf.step_forward(3.0 * x, state, p_tf)
     assert np.abs(h_tf3 - h_tf).max() > 1e-2
+
+
+def _zero_state_check(cell, h):
+    """Finite differences through six steps from h0 = 0, c0 = 0, with step h."""
+    params, x, _ = harness.random_problem(cell, T=6, B=3, D=4, H=5, rng=0)
+    inputs = {"x": x, "h0": np.zeros((3, 5)), "c0": np.zeros((3, 5)), **params}
+
+    def forward(**v):
+        hs, state_T, cache = lstm.sequence_forward(cell, v["x"], {k: v[k] for k in params}, (v["h0"], v["c0"]))
+        return (hs, *state_T), cache
+
+    return lstm.gradcheck(forward, lambda d, cache: lstm.sequence_backward(d[0], cache, tuple(d[1:])), inputs,
+                          h=h, tol=np.inf, rng=np.random.default_rng(0))
+
+
+def test_a_zero_state_is_resolved_by_finite_differences():
+    """From h0 = 0 (the start sequence_forward makes by default), LN_h normalises an all-zero row.
+
+    There ẑ = 0 and σ = √ε, so ∂L/∂h0 = (d - mean(d)) W_h / √ε with d = δa ⊙ γ_h: of order 1/√ε.  The
+    harness starts from nonzero states and never meets this.  The normalisation of a row of size |z| is
+    linear only while |z| ≪ √ε, so the finite-difference step must be well below √ε: with ε = 1e-5
+    (√ε ≈ 3e-3) a step of 1e-7 agrees to 1e-8, and the default 1e-6 only to ~4e-7, its truncation
+    error (1e-6 / √ε)² ≈ 1e-7.  With TensorFlow's ε = 1e-12, √ε = 1e-6 is the step itself, ∂L/∂h0
+    reaches ~2e6 and finite differences disagree at every step size.
+    """
+    ba = lstm.LayerNormBa()
+    assert ba.eps == 1e-5
+    errors = _zero_state_check(ba, 1e-7)
+    assert set(errors) >= {"h0", "c0", "x", "W_h", "gamma_h"}
+    assert max(errors.values()) < 1e-7, errors
+    assert 1e-8 < _zero_state_check(ba, 1e-6)["h0"] < 1e-6  # the default step: the truncation error shows
+    for h in (1e-6, 1e-7):
+        assert _zero_state_check(lstm.LayerNormBa(eps=1e-12), h)["h0"] > 1e-2
+    # TensorFlow's cell normalises W_x x + W_h h, which a zero state does not make zero: no such issue
+    assert max(_zero_state_check(lstm.LayerNormTF(), 1e-6).values()) < 1e-7
+
+    # The closed form at one step, B = 1 (so that ∂L/∂b is δa itself)
+    params, x, _ = harness.random_problem(ba, B=1, D=4, H=5, rng=1)
+    zero = np.zeros((1, 5))
+    rng = np.random.default_rng(2)
+    sizes = {}
+    for eps in (1e-5, 1e-12):
+        cell = lstm.LayerNormBa(eps=eps)
+        _, cache = cell.step_forward(x, (zero, zero), params)
+        g = cell.step_backward((rng.standard_normal((1, 5)), rng.standard_normal((1, 5))), cache)
+        d = g["b"] * params["gamma_h"]
+        np.testing.assert_allclose(g["h_prev"][0], (d - d.mean()) @ params["W_h"] / np.sqrt(eps), rtol=1e-12)
+        sizes[eps] = np.abs(g["h_prev"]).max()
+    assert sizes[1e-12] > 1e5 and sizes[1e-5] < 1e4
+
+
+def test_eps_must_be_a_finite_number_at_least_zero():
+    for cell in (lstm.LayerNormBa, lstm.LayerNormTF):
+        for bad in (-1e-5, float("nan"), float("inf"), "1e-5", None, True):
+            with pytest.raises(ValueError, match="eps must be a finite number >= 0"):
+                cell(eps=bad)
+    assert lstm.LayerNormTF().eps == lstm.layernorm.EPS == 1e-12  # TensorFlow's variance_epsilon
+    assert lstm.LayerNormBa().eps == lstm.layernorm.BA_EPS == 1e-5
 
 
 def test_parameters_and_initialisation():

@@ -25,14 +25,15 @@ MODULES = {
 def compare(kind, num_layers, bidirectional, lengths=None, seed=0):
     """Run torch and the package on the same problem; return the relative errors by name."""
     torch.manual_seed(seed)
-    make, cell = MODULES[kind]
+    make, expected = MODULES[kind]
     net = make(num_layers=num_layers, bidirectional=bidirectional).double()
     with torch.no_grad():  # nonzero biases, the two of each pair different
         for name, p in net.named_parameters():
             if name.startswith("bias"):
                 p.uniform_(-1, 1)
-    params = stack_from_pytorch({k: v.numpy() for k, v in net.state_dict().items()}, num_layers, bidirectional,
-                                kind=kind.split("-")[0])
+    kw = {"nonlinearity": net.nonlinearity} if kind.startswith("rnn") else {}
+    cell, params = stack_from_pytorch({k: v.numpy() for k, v in net.state_dict().items()}, kind=kind.split("-")[0], **kw)
+    assert repr(cell) == repr(expected)  # the RNN's nonlinearity travels in the returned cell
     LD = num_layers * (2 if bidirectional else 1)
     x = torch.randn(T, B, D, dtype=torch.float64, requires_grad=True)
     s0 = [torch.randn(LD, B, H, dtype=torch.float64, requires_grad=True) for _ in cell.state_names]
@@ -56,7 +57,7 @@ def compare(kind, num_layers, bidirectional, lengths=None, seed=0):
     for name, ours, theirs, s in zip(cell.state_names, sT, sT_t, s0):
         errors[f"{name}_T"] = err(ours, theirs.detach().numpy())
         errors[f"{name}0"] = err(g[f"{name}0"], s.grad.numpy())
-    grads_t = stack_to_pytorch({k: g[k] for k in params}, kind=kind.split("-")[0])
+    grads_t = stack_to_pytorch(cell, {k: g[k] for k in params})
     for name, p in net.named_parameters():
         # The LSTM's and RNN's one bias b receives the gradient of each of PyTorch's two.
         ours = grads_t[name.replace("bias_hh", "bias_ih")] if kind != "gru" else grads_t[name]
@@ -91,7 +92,7 @@ def test_gru_and_rnn_stacks_match_torch(kind, lengths):
 def test_stack_to_pytorch_loads_into_torch():
     params = layers.init_stack(lstm.LSTM(), D, H, 2, True, rng=0)
     net = torch.nn.LSTM(D, H, num_layers=2, bidirectional=True).double()
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in stack_to_pytorch(params).items()})  # strict: every key
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in stack_to_pytorch(lstm.LSTM(), params).items()})  # strict
     x = np.random.default_rng(1).standard_normal((T, B, D))
     out_t, _ = net(torch.from_numpy(x))
     out, _, _ = layers.stack_forward(lstm.LSTM(), x, params)
@@ -100,8 +101,43 @@ def test_stack_to_pytorch_loads_into_torch():
 
 def test_torch_state_dict_tensors_are_read():
     net = torch.nn.GRU(D, H, num_layers=2).double()
-    params = stack_from_pytorch(net.state_dict(), 2, False, kind="gru")
+    _, params = stack_from_pytorch(net.state_dict(), kind="gru")
     assert params["W_x_l1"].shape == (3 * H, H)
     net = torch.nn.LSTM(D, H, bias=False).float()
-    params = stack_from_pytorch(net.state_dict(), 1, False)
+    _, params = stack_from_pytorch(net.state_dict())
     assert params["b_l0"].dtype == np.float32 and np.all(params["b_l0"] == 0)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_an_empty_sequence_is_refused_as_torch_refuses_it(kind):
+    make, cell = MODULES[kind]
+    net = make(num_layers=2, bidirectional=True).double()
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        net(torch.zeros(0, B, D, dtype=torch.float64))
+    kw = {"nonlinearity": "tanh"} if kind == "rnn" else {}
+    cell, params = stack_from_pytorch(net.state_dict(), kind=kind, **kw)
+    with pytest.raises(ValueError, match="T = 0 time steps; a sequence needs T ≥ 1"):
+        layers.stack_forward(cell, np.zeros((0, B, D)), params)
+    with pytest.raises(ValueError, match="T = 0 time steps"):
+        lstm.sequence_forward(cell, np.zeros((0, B, D)), layers.split_stack(cell, params)[0][0])
+
+
+def test_what_the_conversion_refuses_would_compute_something_else():
+    """The two conversions it refuses are not formalities: each would change the network."""
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal((T, B, D))
+    # torch.nn.GRU's weights run as Cho's form give other outputs.
+    net = torch.nn.GRU(D, H, num_layers=2).double()
+    out_t = net(torch.from_numpy(x))[0].detach().numpy()
+    cell, params = stack_from_pytorch(net.state_dict(), kind="gru")
+    assert lstm.relative_error(layers.stack_forward(cell, x, params)[0], out_t) < TOL
+    cho = lstm.GRU(reset_after=False)
+    assert lstm.relative_error(layers.stack_forward(cho, x, params)[0], out_t) > 1e-3
+    with pytest.raises(ValueError, match=r"GRU\(reset_after=False\)"):
+        stack_to_pytorch(cho, params)
+    # A ReLU RNN read with the other nonlinearity gives other outputs.
+    net = torch.nn.RNN(D, H, num_layers=2, nonlinearity="relu").double()
+    out_t = net(torch.from_numpy(x))[0].detach().numpy()
+    for nonlinearity, close in [("relu", True), ("tanh", False)]:
+        cell, params = stack_from_pytorch(net.state_dict(), kind="rnn", nonlinearity=nonlinearity)
+        assert (lstm.relative_error(layers.stack_forward(cell, x, params)[0], out_t) < TOL) == close

@@ -68,7 +68,11 @@ def test_iterable_batches_run_until_exhausted():
 def test_time_budget():
     params = {"w": np.zeros(2)}
     h = train(quadratic, params, SGD(params, lr=0.1), target_batches, seconds=0.05, progress=False)
-    assert h.stop_reason == "time budget 0.05 s" and h.steps > 0 and h.seconds >= 0.05
+    assert h.stop_reason == "time budget 0.05 s"
+    # Whatever the machine's load: every step but the last ended inside the budget (the next one
+    # began, so the check before it saw less than 0.05 s). How many steps fit is not asserted:
+    # a busy machine may fit few, or none.
+    assert h.steps == len(h.time) and all(t < 0.05 for t in h.time[:-1])
 
 
 def test_norm_clipping_and_value_clipping():

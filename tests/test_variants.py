@@ -136,6 +136,35 @@ def test_fgr_with_zero_gate_recurrence_is_vanilla():
         assert np.all(g[k] == 0)
 
 
+def test_fgr_starts_as_vanilla_over_whole_sequences():
+    """FGR's initialisation (R = 0) computes V's function: every output and the final (h, c) over six steps,
+    B = 3, from nonzero h0, c0 and nonzero previous gates, where R would act from the first step on.
+
+    The comparison can fail: with R drawn like W_h instead, FGR leaves V at every step.
+    """
+    fgr, vanilla = Variant("FGR"), Variant("V")
+    params = fgr.init_params(D, H, rng=3)
+    assert np.all(params["R"] == 0)
+    v_params = {k: v for k, v in params.items() if k != "R"}
+    rng = np.random.default_rng(8)
+    xs = rng.standard_normal((6, B, D))
+    h0, c0 = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    q0 = tuple(rng.uniform(0.1, 0.9, (B, H)) for _ in "ifo")  # previous gates, in (0, 1)
+    for start in ((h0, c0, *q0), None):  # nonzero states, and the all-zero default start
+        hs, state_T, _ = lstm.sequence_forward(fgr, xs, params, start)
+        hs_v, state_v, _ = lstm.sequence_forward(vanilla, xs, v_params, None if start is None else start[:2])
+        np.testing.assert_array_equal(hs, hs_v)
+        np.testing.assert_array_equal(state_T[0], state_v[0])
+        np.testing.assert_array_equal(state_T[1], state_v[1])
+        R = np.random.default_rng(4).uniform(-1, 1, params["R"].shape) / np.sqrt(H)  # as W_h is drawn
+        hs_r, _, _ = lstm.sequence_forward(fgr, xs, {**params, "R": R}, start)
+        gap = np.abs(hs_r - hs_v).max(axis=(1, 2))
+        first = 0 if start is not None else 1  # from zero gates R first acts at step 2
+        assert np.all(gap[first:] > 1e-3), gap
+        if start is None:
+            assert gap[0] == 0  # which is why a one-step check from a zero start cannot see R
+
+
 def test_fgr_state_carries_the_gates():
     fgr = Variant("FGR")
     assert fgr.state_names == ("h", "c", "i", "f", "o")

@@ -81,3 +81,20 @@ def check_array(
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {arr.shape}")
     return arr
+
+
+def check_sequence(
+    name: str, value, dims: MutableMapping[str, int] | None = None, *, dtype=None
+) -> np.ndarray:
+    """:func:`check_array` for a time-major sequence (T, B, D), which must have at least one step.
+
+    With T = 0 there is no final state to return and nothing to
+    backpropagate; ``torch.nn.LSTM``, ``GRU`` and ``RNN`` refuse it too.
+    """
+    arr = check_array(name, value, ("T", "B", "D"), dims, dtype=dtype)
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} has shape {arr.shape}: T = 0 time steps; a sequence needs T ≥ 1 "
+            "(torch.nn.LSTM, GRU and RNN refuse an empty sequence too)"
+        )
+    return arr

@@ -41,7 +41,7 @@ def init_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64
     if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype is {np.dtype(dtype)}; expected float32 or float64")
     shapes = param_shapes(input_size, hidden_size)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
     bound = 1.0 / np.sqrt(hidden_size)
     params = {name: rng.uniform(-bound, bound, size=shapes[name]).astype(dtype) for name in ("W_x", "W_h")}
     b = np.zeros(shapes["b"], dtype=dtype)

@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_sequence
 
 
 class Cell:
@@ -76,12 +76,16 @@ class Cell:
     def param_names(self) -> tuple[str, ...]:
         return tuple(self.param_shapes(1, 1))
 
-    def check_state(self, state, B: int, H: int, dtype, *, where: str = "0") -> tuple:
+    def check_state(self, state, B: int, H: int, dtype, *, where: str = "0", grad: bool = False) -> tuple:
         """``state`` as a validated tuple of (B, H) arrays; ``None`` (or a ``None`` part) means zeros.
 
-        Parts are named ``h0``, ``c0`` (``where="0"``) or ``h_prev``,
-        ``c_prev`` (``where="_prev"``) in error messages.
+        In error messages the argument is ``state0`` and its parts ``h0``,
+        ``c0`` (``where="0"``), or ``state`` with parts ``h_prev``, ``c_prev``
+        (``where="_prev"``); with ``grad=True`` it is a gradient, ``dstate_T``
+        with parts ``dh_T``, ``dc_T`` (``where="_T"``).
         """
+        d = "d" if grad else ""
+        arg = d + ("state" if where == "_prev" else f"state{where}")
         n = len(self.state_names)
         if state is None:
             state = (None,) * n
@@ -89,12 +93,12 @@ class Cell:
             if n == 1:
                 state = (state,)
             else:
-                raise TypeError(f"state must be a tuple of {n} arrays {self.state_names}; got {type(state).__name__}")
+                raise TypeError(f"{arg} must be a tuple of {n} arrays {self.state_names}; got {type(state).__name__}")
         if len(state) != n:
-            raise ValueError(f"state has {len(state)} parts; the {self.name} cell's state is {self.state_names}")
+            raise ValueError(f"{arg} has {len(state)} parts; the {self.name} cell's state is {self.state_names}")
         dims = {"B": B, "H": H}
         return tuple(
-            np.zeros((B, H), dtype) if s is None else check_array(f"{name}{where}", s, ("B", "H"), dims, dtype=dtype)
+            np.zeros((B, H), dtype) if s is None else check_array(f"{d}{name}{where}", s, ("B", "H"), dims, dtype=dtype)
             for name, s in zip(self.state_names, state)
         )
 
@@ -166,7 +170,7 @@ def sequence_forward(cell: Cell, x, params, state0=None, *, lengths=None, fast: 
     """
     dims = dict(cell.dims(params))
     dtype = params[next(iter(params))].dtype
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=dtype)
+    x = check_sequence("x", x, dims, dtype=dtype)
     T, B, D = x.shape
     H = dims["H"]
     state = cell.check_state(state0, B, H, dtype)
@@ -208,7 +212,7 @@ def sequence_backward(dhs, cache: SequenceRun, dstate_T=None) -> dict[str, np.nd
     cell, caches, masks, (T, B, D, H), dtype, fast = cache
     dims = {"T": T, "B": B, "H": H}
     dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
-    dstate = list(cell.check_state(dstate_T, B, H, dtype, where="_T"))
+    dstate = list(cell.check_state(dstate_T, B, H, dtype, where="_T", grad=True))
     if fast:
         return cell.fast_backward(dhs, caches, tuple(dstate))
     names = cell.state_names

@@ -146,7 +146,7 @@ def init_model(K: int, H: int, *, rng=None, dtype=np.float64, input_scale: float
     zero bias, so that the first logits are near zero and the first loss
     near ln K.
     """
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
     params = _init_lstm_params(K, H, rng=rng, dtype=dtype)
     params["W_x"] = (input_scale * rng.standard_normal(params["W_x"].shape)).astype(dtype)
     bound = 1.0 / math.sqrt(H)
@@ -293,7 +293,7 @@ def sample(params, vocab: str, n: int, *, prompt: str = "\n", temperature: float
         raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
     if not isinstance(prompt, str) or not prompt:
         raise ValueError("prompt must be a non-empty str")
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
     ids = encode(prompt, vocab)
     p_lstm = _lstm_part(params)
     hs, (h, c), _ = _lstm_forward(one_hot(ids[:, None], K, dtype), p_lstm)

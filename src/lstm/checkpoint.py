@@ -2,14 +2,17 @@
 
 Plain BPTT (:func:`lstm.forward` / :func:`lstm.backward`) stores, for every
 one of the T steps, the step's input, its previous states, its four gates
-and tanh of its cell state: T·B·(D + 7H) numbers.  Checkpointing
-(Chen et al. 2016) keeps only the states (h, c) at the start of every k-th
-step.  The backward pass walks the segments from last to first; for each
-it recomputes the segment's forward pass from its checkpoint, which rebuilds
-that segment's cache, and backpropagates through it, carrying ∂L/∂h and
-∂L/∂c into the segment before.  Only one segment's cache exists at a time,
-so the memory is about (T/k)·2BH + k·B·(D + 7H) numbers; with k = √T both
-terms grow as √T.  The price is one more forward pass.
+and tanh of its cell state: T·B·(D + 7H) numbers.  The backward pass adds
+two arrays of its own, ∂L/∂a (T, B, 4H) and o ⊙ (1 - tanh² c) (T, B, H), so
+the peak is T·B·(D + 12H) numbers.  Checkpointing (Chen et al. 2016) keeps
+only the states (h, c) at the start of every k-th step.  The backward pass
+walks the segments from last to first; for each it recomputes the segment's
+forward pass from its checkpoint, which rebuilds that segment's cache, and
+backpropagates through it, carrying ∂L/∂h and ∂L/∂c into the segment before.
+Only one segment's cache and backward arrays exist at a time, so the memory
+is about ⌈T/k⌉·2BH + k·B·(D + 12H) numbers; with k = ⌈√T⌉ both terms grow
+as √T.  The price is one more forward pass: every step runs forward twice
+and backward once.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_sequence
 from .cell import check_params
 from .sequence import _initial_states, backward, forward
 
@@ -52,7 +55,7 @@ def checkpoint_forward(x, params, h0=None, c0=None, every=None):
     """
     dims: dict[str, int] = {}
     W_x, _, _ = check_params(params, dims)
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
+    x = check_sequence("x", x, dims, dtype=W_x.dtype)
     T = x.shape[0]
     k = default_every(T) if every is None else every
     if not isinstance(k, (int, np.integer)) or k < 1:

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_sequence
 from .cells import Cell, sequence_forward
 
 
@@ -62,7 +62,7 @@ def state_gradients(cell: Cell, x, params, state0=None, *, dhs=None, dstate_T=No
     dtype = run.dtype
     dhs = np.zeros((T, B, H), dtype) if dhs is None else check_array("dhs", dhs, ("T", "B", "H"), dims, dtype=dtype)
     names = cell.state_names
-    dstate = list(cell.check_state(dstate_T, B, H, dtype, where="_T"))
+    dstate = list(cell.check_state(dstate_T, B, H, dtype, where="_T", grad=True))
     grads = {s: np.empty((T + 1, B, H), dtype) for s in names}
     for t in reversed(range(T)):  # caches[t] is the step that makes s_{t+1} from s_t
         dstate[0] = dstate[0] + dhs[t]
@@ -89,7 +89,7 @@ def gradient_norms(cell: Cell, x, params, state0=None, *, dh_T) -> dict[str, np.
     for each state part, at t = 0 … T (so index T − d is distance d).
     """
     dims = dict(cell.dims(params))
-    x = check_array("x", x, ("T", "B", "D"), dims)
+    x = check_sequence("x", x, dims)
     dh_T = check_array("dh_T", dh_T, ("B", "H"), dims, dtype=x.dtype)
     T = x.shape[0]
     dhs = np.zeros((T, *dh_T.shape), dh_T.dtype)

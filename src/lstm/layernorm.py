@@ -17,7 +17,8 @@ and ``forget_bias`` is added to the forget gate at run time::
 
 Parameters: ``W_x`` (4H, D), ``W_h`` (4H, H), ``gamma`` and ``beta`` (5, H),
 whose rows are the gains and shifts of i, f, g, o (the book's gate order)
-and of the cell state c.
+and of the cell state c.  ε is TensorFlow's, :data:`EPS` = 1e-12; Ba et
+al.'s cell (:class:`LayerNormBa`, below) uses :data:`BA_EPS` = 1e-5.
 """
 from __future__ import annotations
 
@@ -38,9 +39,25 @@ from .cell import (
 from .layout import param_shapes
 from .cells import Cell
 
-#: TensorFlow's layer_norm adds this to the variance.
+#: TensorFlow's ``tf.contrib.layers.layer_norm``, which ``LayerNormBasicLSTMCell`` calls,
+#: adds this to the variance (its ``variance_epsilon``): :class:`LayerNormTF` keeps it.
 EPS = 1e-12
+#: Ba et al.'s cell (:class:`LayerNormBa`) adds this instead: the value of the code released with
+#: the paper (github.com/ryankiros/layer-norm, ``layers.py``) and PyTorch's ``LayerNorm`` default.
+#: The cell normalises W_h h_prev on its own, which is an all-zero row when h_prev = 0 (the usual
+#: start); there σ = √ε, and ∂L/∂h_prev grows as 1/√ε: about 2e6 with ε = 1e-12, where it is
+#: no longer resolved by finite differences, and about 6e2 with ε = 1e-5.
+BA_EPS = 1e-5
 NORMS = ("i", "f", "g", "o", "c")
+
+
+def _check_eps(eps) -> float:
+    """ε must be a finite number ≥ 0 (0 only for rows that are never constant)."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not (
+        np.isfinite(eps) and eps >= 0
+    ):
+        raise ValueError(f"eps must be a finite number >= 0; got {eps!r}")
+    return float(eps)
 
 
 def layer_norm_forward(z, gamma, beta, eps: float = EPS):
@@ -68,7 +85,7 @@ def layer_norm_backward(dy, cache):
 def init_layer_norm_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64):
     """Weights as :func:`lstm.init_params` (uniform ±1/√H); gains 1 and shifts 0, as TensorFlow's defaults."""
     shapes = param_shapes(input_size, hidden_size)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
     bound = 1.0 / np.sqrt(hidden_size)
     params = {k: rng.uniform(-bound, bound, size=shapes[k]).astype(dtype) for k in ("W_x", "W_h")}
     params["gamma"] = np.ones((5, hidden_size), dtype)
@@ -153,7 +170,7 @@ class LayerNormTF(Cell):
     state_names = ("h", "c")
 
     def __init__(self, forget_bias: float = 1.0, eps: float = EPS):
-        self.forget_bias, self.eps = forget_bias, eps
+        self.forget_bias, self.eps = forget_bias, _check_eps(eps)
 
     def __repr__(self) -> str:
         return f"LayerNormTF(forget_bias={self.forget_bias}, eps={self.eps})"
@@ -198,6 +215,8 @@ class LayerNormTF(Cell):
 #
 # The paper gives each of the two products a shift as well (β_h, β_x); they only
 # ever add to b, so they are folded into it: one bias, as in the plain cell.
+# Its ε is BA_EPS = 1e-5, not TensorFlow's 1e-12: from h_prev = 0 the row W_h h_prev
+# is all zero, and ε alone sets the size of ∂L/∂h_prev (see BA_EPS).
 
 BA_PARAMS = ("W_x", "W_h", "b", "gamma_x", "gamma_h", "gamma_c", "beta_c")
 
@@ -225,7 +244,7 @@ def _check_ba(params, dims):
     return W_x, W_h, b, gains
 
 
-def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = EPS):
+def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = BA_EPS):
     """One step of Ba et al.'s layer-normalised LSTM → ``(h, c, cache)``; shapes as :func:`lstm.cell_forward`.
 
     ``c`` is the raw (un-normalised) cell state, which the next step reads.
@@ -293,8 +312,8 @@ class LayerNormBa(Cell):
     name = "layer_norm_ba"
     state_names = ("h", "c")
 
-    def __init__(self, forget_bias: float = 1.0, eps: float = EPS):
-        self.forget_bias, self.eps = forget_bias, eps
+    def __init__(self, forget_bias: float = 1.0, eps: float = BA_EPS):
+        self.forget_bias, self.eps = forget_bias, _check_eps(eps)
 
     def __repr__(self) -> str:
         return f"LayerNormBa(forget_bias={self.forget_bias}, eps={self.eps})"

@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_sequence
 from .cells import Cell, check_lengths, sequence_backward, sequence_forward
 
 DIRECTION_SUFFIX = ("", "_reverse")
@@ -164,18 +164,41 @@ def join_stack(layers) -> dict[str, np.ndarray]:
     return {stack_key(k, l, d): v for l, dirs in enumerate(layers) for d, p in enumerate(dirs) for k, v in p.items()}
 
 
-def check_stack_state(cell: Cell, state, dims: dict, B: int, *, where: str = "0") -> tuple:
-    """``state`` as a tuple of (L·directions, B, H) arrays, one per part; ``None`` (or a ``None`` part) is zeros."""
+def torch_module(cell: Cell) -> str | None:
+    """The PyTorch module that computes ``cell``'s stack, or ``None`` if PyTorch has none.
+
+    ``"torch.nn.LSTM"`` for :class:`lstm.LSTM`, ``"torch.nn.GRU"`` for
+    :class:`lstm.GRU` in PyTorch's form (``reset_after=True``; PyTorch has no
+    ``reset_after=False``), ``"torch.nn.RNN"`` for :class:`lstm.RNN`.
+    """
+    from .cells import LSTM
+    from .gru import GRU
+    from .rnn import RNN
+
+    if isinstance(cell, GRU):
+        return "torch.nn.GRU" if cell.reset_after else None
+    return {LSTM: "torch.nn.LSTM", RNN: "torch.nn.RNN"}.get(type(cell))
+
+
+def check_stack_state(cell: Cell, state, dims: dict, B: int, *, where: str = "0", grad: bool = False) -> tuple:
+    """``state`` as a tuple of (L·directions, B, H) arrays, one per part; ``None`` (or a ``None`` part) is zeros.
+
+    Named ``state0`` (parts ``h0``, ``c0``) in error messages, or with
+    ``where="_T", grad=True`` ``dstate_T`` (parts ``dh_T``, ``dc_T``).
+    """
     LD, H, dtype = dims["L"] * dims["directions"], dims["H"], dims["dtype"]
     names = cell.state_names
+    d = "d" if grad else ""
     if state is None:
         state = (None,) * len(names)
     if isinstance(state, np.ndarray) or not isinstance(state, (tuple, list)):
         if len(names) != 1:
-            raise TypeError(f"state{where} must be a tuple of {len(names)} arrays {names}; got {type(state).__name__}")
+            raise TypeError(f"{d}state{where} must be a tuple of {len(names)} arrays {names}; got {type(state).__name__}")
         state = (state,)
     if len(state) != len(names):
-        raise ValueError(f"state{where} has {len(state)} parts; the {cell.name} cell's state is {names}")
+        raise ValueError(f"{d}state{where} has {len(state)} parts; the {cell.name} cell's state is {names}")
+    module = torch_module(cell)
+    layout = f"as {module}'s" if module else "in PyTorch's layout"
     out = []
     for name, s in zip(names, state):
         if s is None:
@@ -184,10 +207,10 @@ def check_stack_state(cell: Cell, state, dims: dict, B: int, *, where: str = "0"
         shape = np.shape(s)
         if shape != (LD, B, H):
             raise ValueError(
-                f"{name}{where} has shape {shape}; expected (num_layers·directions, B, H) = ({LD}, {B}, {H}) "
-                f"for {dims['L']} layer(s) × {dims['directions']} direction(s), as torch.nn.LSTM's"
+                f"{d}{name}{where} has shape {shape}; expected (num_layers·directions, B, H) = ({LD}, {B}, {H}) "
+                f"for {dims['L']} layer(s) × {dims['directions']} direction(s), {layout}"
             )
-        out.append(check_array(f"{name}{where}", s, (LD, B, H), dtype=dtype))
+        out.append(check_array(f"{d}{name}{where}", s, (LD, B, H), dtype=dtype))
     return tuple(out)
 
 
@@ -240,7 +263,7 @@ def stack_forward(cell: Cell, x, params, state0=None, *, lengths=None, fast: boo
     """
     dims = stack_dims(cell, params)
     L, dirs, H, dtype = dims["L"], dims["directions"], dims["H"], dims["dtype"]
-    x = check_array("x", x, ("T", "B", "D"), {"D": dims["D"]}, dtype=dtype)
+    x = check_sequence("x", x, {"D": dims["D"]}, dtype=dtype)
     T, B, _ = x.shape
     lengths = check_lengths(lengths, T, B)
     state0 = check_stack_state(cell, state0, dims, B)
@@ -282,7 +305,7 @@ def stack_backward(dout, cache: StackRun, dstate_T=None) -> dict[str, np.ndarray
     L, dirs, T, B, H, dtype = (dims[k] for k in ("L", "directions", "T", "B", "H", "dtype"))
     shape = (T, B, dirs * H)
     dout = np.zeros(shape, dtype) if dout is None else check_array("dout", dout, shape, dtype=dtype)
-    dstate = check_stack_state(cell, dstate_T, dims, B, where="_T")
+    dstate = check_stack_state(cell, dstate_T, dims, B, where="_T", grad=True)
     d0 = {s: np.empty((L * dirs, B, H), dtype) for s in cell.state_names}
     grads: dict[str, np.ndarray] = {}
     g_out = dout  # ∂J/∂(outputs of layer l): from the loss at the top, from layer l + 1 below it

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_sequence
 from .cell import CellCache, cell_backward, cell_forward, check_params
 
 
@@ -100,7 +100,7 @@ def forward(x, params, h0=None, c0=None):
     dims: dict[str, int] = {}
     W_x, W_h, b = check_params(params, dims)
     dtype = W_x.dtype
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=dtype)
+    x = check_sequence("x", x, dims, dtype=dtype)
     T, B, D = x.shape
     H = dims["H"]
     h0, c0 = _initial_states(h0, c0, dims, dtype)
@@ -147,6 +147,12 @@ def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None):
     -------
     dict with ``x`` (T, B, D), ``h0``, ``c0`` (B, H), ``W_x`` (4H, D),
     ``W_h`` (4H, H), ``b`` (4H,).
+
+    Besides the cache (T·B·(D + 7H) numbers), this allocates two arrays for
+    all T steps before its loop: the activations' derivatives, which become
+    ∂L/∂a (T, B, 4H), and o_t ⊙ (1 - tanh² c_t) (T, B, H).  The peak of
+    forward and backward together is therefore about T·B·(D + 12H) numbers
+    (with ∂L/∂x, T·B·D, in place of x, which is the caller's array).
     """
     x, h_prevs, c_prevs, gates, tanh_cs, W_x, W_h = cache
     T, B, D = x.shape
@@ -211,7 +217,7 @@ def reference_forward(x, params, h0=None, c0=None):
     """
     dims: dict[str, int] = {}
     W_x, _, _ = check_params(params, dims)
-    x = check_array("x", x, ("T", "B", "D"), dims, dtype=W_x.dtype)
+    x = check_sequence("x", x, dims, dtype=W_x.dtype)
     h, c = _initial_states(h0, c0, dims, W_x.dtype)
     hs, caches = [], []
     for x_t in x:
@@ -230,6 +236,8 @@ def reference_backward(dhs, caches, dh_T=None, dc_T=None):
     (tied weights).
     """
     T = len(caches)
+    if T == 0:
+        raise ValueError("caches is empty (T = 0 steps); reference_forward returns one cache per step, T ≥ 1")
     B, H = caches[0].i.shape
     dtype = caches[0].i.dtype
     dims = {"T": T, "B": B, "H": H}
