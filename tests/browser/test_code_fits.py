@@ -9,18 +9,11 @@ source" toggle) and of the solutions is measured as a reader sees it. A cell's c
 that a line of 100 characters fits; tests/test_code_width.py holds the cells
 to that length.
 """
-import os
-import pathlib
-import re
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE = pathlib.Path(os.environ.get("LSTM_SITE_DIR", ROOT / "_build" / "html")).resolve()
-SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
-REDIRECT = re.compile(r'<meta http-equiv="refresh"', re.I)
-PAGES = sorted(p for p in SITE.rglob("*.html")
-               if not SKIP_DIRS & set(p.relative_to(SITE).parts) and not REDIRECT.search(p.read_text(errors="replace")))
+from built_site import PAGES, SITE
+
 DESKTOP = 1280
 
 MEASURE = r"""() => {

@@ -18,18 +18,11 @@ tests below read the measurements.
 - A cell shows each of its streams (stdout, stderr) in one box, not one box
   per print.
 """
-import os
-import pathlib
-import re
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE = pathlib.Path(os.environ.get("LSTM_SITE_DIR", ROOT / "_build" / "html")).resolve()
-SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
-REDIRECT = re.compile(r'<meta http-equiv="refresh"', re.I)
-PAGES = sorted(p for p in SITE.rglob("*.html")
-               if not SKIP_DIRS & set(p.relative_to(SITE).parts) and not REDIRECT.search(p.read_text(errors="replace")))
+from built_site import PAGES, SITE
+
 DESKTOP, PHONE = 1280, 400
 # The page that the sidebar test clicks through: a chapter in the middle of the book.
 TOGGLE_PAGE = SITE / "book" / "bptt.html"
