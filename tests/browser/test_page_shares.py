@@ -26,31 +26,11 @@ PARTS_I_TO_III = {f"book/{n}" for n in ("notation", "activations", "gradient_che
                                         "cell_forward", "cell_backward", "output_loss", "bptt")}
 LIMIT_EARLY, LIMIT_LATER, SLACK = 30.0, 35.0, 3.0
 
-# Measured with scripts/page_shares.py on an executed build of the whole book at 1280 px.
-EXPECTED_OVER = {
-    "book/activations": "every check of σ, tanh, softmax and their derivatives is shown in full",
-    "book/gradient_checking": "the finite-difference experiments are shown in full",
-    "book/cell_forward": "the cell's source and its checks are shown in full",
-    "book/cell_backward": "the SymPy proofs of every gate's gradient are shown in full",
-    "book/output_loss": "the SymPy and finite-difference checks of the loss are shown in full",
-    "book/layer_norm": "both layer-normalised cells' checks are shown in full",
-    "book/rnn": "the RNN's checks and gradient experiments are shown in full",
-    "book/gru": "both GRU forms' checks are shown in full",
-    "book/gradient_flow": "the measurements of gradient norms through time are shown in full",
-    "book/fast": "the benchmark and the fast path's equality proofs are shown in full",
-}
-RECORDED = {
-    "book/activations": 40.8,
-    "book/gradient_checking": 41.2,
-    "book/cell_forward": 43.9,
-    "book/cell_backward": 40.7,
-    "book/output_loss": 41.1,
-    "book/layer_norm": 39.6,
-    "book/rnn": 40.6,
-    "book/gru": 38.9,
-    "book/gradient_flow": 41.8,
-    "book/fast": 35.3,
-}
+# Pages allowed over their limit for now, each with its reason and its share as last measured
+# (scripts/page_shares.py on an executed build at 1280 px). Every chapter now meets its limit;
+# the largest shares are training 31.0 %, variants 30.4 % (limit 35) and bptt 14.5 % (limit 30).
+EXPECTED_OVER: dict[str, str] = {}
+RECORDED: dict[str, float] = {}
 PAGES = page_shares.chapters(SITE) if SITE.exists() else []
 
 
