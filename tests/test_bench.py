@@ -48,3 +48,32 @@ def test_the_committed_results_are_where_the_benchmark_writes_them():
     assert benchmark.RESULTS == lstm.data_path("bench", "results.json")
     stored = json.loads(benchmark.RESULTS.read_text())
     assert stored["method"] == benchmark.METHOD and stored["sizes"] == [list(s) for s in benchmark.SIZES]
+
+
+def test_lm_floor_does_exactly_the_counted_products(monkeypatch):
+    """The language model's floor runs the products that charlm.step_flops counts, no more, no less."""
+    from lstm import bench as lm_bench
+    from lstm import charlm
+
+    shape = {"K": 7, "H": 4, "L": 2, "B": 3, "T": 5, "dropout": 0.25}
+    step = lm_bench.make_lm("floor", **shape)
+    flops = []
+    real = np.matmul
+
+    def counting(a, b, *args, **kwargs):
+        flops.append(2 * a.shape[0] * a.shape[1] * b.shape[1])
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(np, "matmul", counting)
+    step()
+    assert sum(flops) == charlm.step_flops(7, 4, 2, 3, 5)
+
+
+@pytest.mark.parametrize("impl", ["lstm", "floor"])
+def test_lm_steps_run(impl):
+    from lstm import bench as lm_bench
+
+    step = lm_bench.make_lm(impl, K=7, H=4, L=2, B=3, T=5, dropout=0.25)
+    step()
+    with pytest.raises(ValueError, match="unknown"):
+        lm_bench.make_lm("jax", K=7, H=4, L=2, B=3, T=5, dropout=0.25)

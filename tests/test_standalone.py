@@ -87,4 +87,6 @@ def test_the_package_data_is_declared_and_small():
             rel = p.relative_to(package).as_posix()
             assert any(fnmatch.fnmatch(rel, pat) and rel.count("/") == pat.count("/") for pat in patterns), rel
     total = sum(p.stat().st_size for p in datasets.DATA_DIR.rglob("*") if p.is_file())
-    assert total < 8_000_000, f"{total / 1e6:.1f} MB of package data"
+    # The language model's float32 weights (at most 20 MB by design; 12.3 MB) and the text (1.1 MB)
+    # are most of it; everything else is under 1 MB.
+    assert total < 16_000_000, f"{total / 1e6:.1f} MB of package data"

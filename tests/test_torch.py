@@ -7,7 +7,9 @@ import pytest
 
 import lstm
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build and runs these checks")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build and runs these checks"
+)
 
 TOL = 1e-10
 
@@ -64,8 +66,15 @@ def test_cell_matches_torch_lstmcell(seeded):
     h_np, c_np, cache = lstm.cell_forward(x.detach().numpy(), h.detach().numpy(), c.detach().numpy(), params)
     assert relerr(h_np, h1) < TOL and relerr(c_np, c1) < TOL
     g = lstm.cell_backward(dh.numpy(), dc.numpy(), cache)
-    for ours, theirs in [("x", x.grad), ("h_prev", h.grad), ("c_prev", c.grad), ("W_x", cell.weight_ih.grad),
-                         ("W_h", cell.weight_hh.grad), ("b", cell.bias_ih.grad), ("b", cell.bias_hh.grad)]:
+    for ours, theirs in [
+        ("x", x.grad),
+        ("h_prev", h.grad),
+        ("c_prev", c.grad),
+        ("W_x", cell.weight_ih.grad),
+        ("W_h", cell.weight_hh.grad),
+        ("b", cell.bias_ih.grad),
+        ("b", cell.bias_hh.grad),
+    ]:
         assert relerr(g[ours], theirs) < TOL, ours
 
 
@@ -78,3 +87,26 @@ def test_to_pytorch_loads_into_torch(seeded):
     hs_t, _ = net(torch.from_numpy(x))
     hs, _, _ = lstm.forward(x, params)
     assert relerr(hs, hs_t) < TOL
+
+
+@pytest.mark.parametrize("layers, dropout", [(1, 0.0), (2, 0.4), (3, 0.25)])
+def test_language_model_with_dropout_matches_torch_autograd(seeded, layers, dropout):
+    """The character model of the chapter: a stack of LSTM layers, dropout masks between them and
+    before the output layer, cross-entropy over a window with a state carried in.  PyTorch's
+    autograd, given the same masks, gives the same loss and every parameter's gradient."""
+    from lstm import charlm
+
+    K, H, T, B = 6, 4, 5, 3
+    params = charlm.init_model(K, H, layers=layers, rng=seeded)
+    params = {k: v + 0.1 * seeded.normal(size=v.shape) for k, v in params.items()}
+    inputs, targets = seeded.integers(0, K, (T, B)), seeded.integers(0, K, (T, B))
+    state = (seeded.normal(size=(layers, B, H)), seeded.normal(size=(layers, B, H)))
+    loss, grads, _ = charlm.loss_and_grads(params, inputs, targets, state, dropout=dropout,
+                                           rng=np.random.default_rng(7))
+    masks = charlm.model_forward(params, inputs, state, dropout=dropout, rng=np.random.default_rng(7))[2].masks
+    if dropout:
+        assert all((m == 0).any() for m in masks)  # the masks drop something
+    torch_loss, torch_grads = charlm.torch_loss_and_grads(params, inputs, targets, state, masks)
+    assert abs(loss - torch_loss) < 1e-13
+    for k in params:
+        assert lstm.relative_error(grads[k], torch_grads[k]) < TOL, k

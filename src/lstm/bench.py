@@ -64,7 +64,8 @@ RESULTS = DATA_DIR / "bench" / "results.json"
 METHOD = (
     "each measurement in its own process (one subprocess per implementation, size, dtype and round); "
     "every library with its default settings (no thread count or environment variable set for any); "
-    "per process: 2 untimed warm-up runs (1 if one run exceeds the budget), then n timed runs lasting about --budget seconds (default 0.5; 3 <= n <= 200), "
+    "per process: 2 untimed warm-up runs (1 if one run exceeds the budget), "
+    "then n timed runs lasting about --budget seconds (default 0.5; 3 <= n <= 200), "
     "the fastest of them reported; rounds alternate the order of the implementations; "
     "table: median over rounds [min-max over rounds]; ratios: median over rounds of each round's ratio"
 )
@@ -89,7 +90,10 @@ def run_naive(params, x, dhs):
     """Per-gate matrices, [h; x] built at every step, per-step gradient products."""
     T, B, D = x.shape
     H = params["W_h"].shape[1]
-    sig = lambda z: 1 / (1 + np.exp(-z))
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
     W = {
         k: np.hstack([params["W_h"][n * H : (n + 1) * H], params["W_x"][n * H : (n + 1) * H]])
         for n, k in enumerate("ifgo")
@@ -246,7 +250,16 @@ def main(argv=None):
     parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results ('' for none)")
     parser.add_argument("--note", default="", help="a note stored with the results (e.g. 'machine contended')")
     parser.add_argument("--worker", nargs=6, metavar=("IMPL", "DTYPE", "B", "T", "D", "H"), help=argparse.SUPPRESS)
+    parser.add_argument("--lm", action="store_true",
+                        help="time the language model's training step instead (writes charlm_step.json)")
+    parser.add_argument("--lm-worker", metavar="IMPL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.lm_worker:
+        print(json.dumps(lm_worker(args.lm_worker, budget=args.budget)))
+        return None
+    if args.lm:
+        return lm_main(rounds=args.rounds, budget=max(args.budget, 3.0),
+                       output=args.output if args.output != str(RESULTS) else LM_RESULTS, note=args.note)
     if args.worker:
         impl, dtype, *size = args.worker
         print(json.dumps(worker(impl, dtype, *map(int, size), budget=args.budget)))
@@ -312,6 +325,166 @@ def main(argv=None):
     if args.output:
         pathlib.Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
         print(f"# written to {args.output}")
+    return result
+
+
+# ---------------------------------------------------------------- the language model's training step
+
+#: The committed language model's shape (scripts/train_charlm.py): K characters, L layers of H units,
+#: B streams, windows of T characters, the dropout rate.
+LM_SHAPE = {"K": 65, "H": 512, "L": 2, "B": 64, "T": 100, "dropout": 0.3}
+LM_IMPLS = ("lstm", "floor", "torch")
+LM_RESULTS = DATA_DIR / "bench" / "charlm_step.json"
+
+
+def make_lm(impl, K, H, L, B, T, dropout, seed=0):
+    """A function running one float32 training step of the language model.
+
+    * ``lstm``: this package's step (:func:`lstm.charlm.loss_and_grads` with
+      dropout, gradient clipping, Adam);
+    * ``floor``: only its matrix products (:func:`lstm.charlm.step_flops`
+      counts them), each into a preallocated array, on NumPy's BLAS;
+    * ``torch``: the same model in PyTorch (``nn.LSTM`` with ``num_layers``
+      and ``dropout``, ``nn.Dropout``, ``nn.Linear``, cross-entropy,
+      ``clip_grad_norm_``, ``torch.optim.Adam``).
+    """
+    makers = {"lstm": _lm_step, "floor": _lm_floor, "torch": _lm_torch}
+    if impl not in makers:
+        raise ValueError(f"unknown implementation {impl!r}; expected one of {LM_IMPLS}")
+    rng = np.random.default_rng(seed)
+    inputs, targets = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
+    return makers[impl](rng, inputs, targets, K, H, L, B, T, dropout)
+
+
+def _lm_step(rng, inputs, targets, K, H, L, B, T, dropout):
+    from lstm import charlm
+    from lstm.clip import clip_grad_norm
+    from lstm.optim import Adam
+
+    params = charlm.init_model(K, H, layers=L, rng=rng, dtype=np.float32)
+    opt = Adam(params, lr=1e-3)
+    state = None
+
+    def step():
+        nonlocal state
+        _, grads, state = charlm.loss_and_grads(params, inputs, targets, state, dropout=dropout, rng=rng)
+        clip_grad_norm(grads, 1.0)
+        opt.step(grads)
+
+    return step
+
+
+def _lm_floor(rng, inputs, targets, K, H, L, B, T, dropout):
+    f32, n = np.float32, T * B
+    layers = []
+    for layer in range(L):
+        D = K if layer == 0 else H
+        layers.append({
+            "X": rng.random((n, D), f32), "W_xT": rng.random((D, 4 * H), f32),
+            "W_hT": rng.random((H, 4 * H), f32), "h": rng.random((B, H), f32),
+            "A": np.empty((n, 4 * H), f32), "r": np.empty((B, 4 * H), f32), "dh": np.empty((B, H), f32),
+            "dW_x": np.empty((4 * H, D), f32), "dW_h": np.empty((4 * H, H), f32),
+            "Hp": rng.random((n, H), f32), "dX": np.empty((n, D), f32),
+        })
+    top, W_yT = rng.random((n, H), f32), rng.random((H, K), f32)
+    logits, dtop, dW_y = np.empty((n, K), f32), np.empty((n, H), f32), np.empty((K, H), f32)
+
+    def step():
+        for a in layers:  # forward: the input projection, then one recurrent product per step
+            np.matmul(a["X"], a["W_xT"], out=a["A"])
+            for _ in range(T):
+                np.matmul(a["h"], a["W_hT"], out=a["r"])
+        np.matmul(top, W_yT, out=logits)  # the output layer and its two gradients
+        np.matmul(logits, W_yT.T, out=dtop)
+        np.matmul(logits.T, top, out=dW_y)
+        for index in reversed(range(L)):  # backward: one product per step, then the gradients
+            a = layers[index]
+            for _ in range(T):
+                np.matmul(a["r"], a["W_hT"].T, out=a["dh"])
+            np.matmul(a["A"].T, a["X"], out=a["dW_x"])
+            np.matmul(a["A"].T, a["Hp"], out=a["dW_h"])
+            if index:
+                np.matmul(a["A"], a["W_xT"].T, out=a["dX"])
+
+    return step
+
+
+def _lm_torch(rng, inputs, targets, K, H, L, B, T, dropout):
+    import torch
+
+    torch.manual_seed(0)
+    lstm_layers = torch.nn.LSTM(K, H, num_layers=L, dropout=dropout if L > 1 else 0.0)
+    drop, out = torch.nn.Dropout(dropout), torch.nn.Linear(H, K)
+    params = list(lstm_layers.parameters()) + list(out.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    x = torch.nn.functional.one_hot(torch.from_numpy(inputs), K).float()
+    y = torch.from_numpy(targets).reshape(-1)
+
+    def step():
+        opt.zero_grad()
+        hs, _ = lstm_layers(x)
+        loss = torch.nn.functional.cross_entropy(out(drop(hs)).reshape(T * B, K), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    return step
+
+
+def lm_worker(impl, budget=3.0):
+    """In this process: two untimed steps, then at least 5 timed ones; the list of times (s)."""
+    fn = make_lm(impl, **LM_SHAPE)
+    fn()
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 5 or time.perf_counter() - start < budget:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def lm_main(rounds=3, budget=3.0, output=LM_RESULTS, note=""):
+    """Time the language model's training step: this package, the floor and PyTorch, each in its
+    own process with its default settings; rounds alternate the order.  Writes ``output`` (JSON)."""
+    from lstm.charlm import step_flops
+
+    impls = list(LM_IMPLS)
+    tv = torch_version()
+    if tv is None:
+        impls.remove("torch")
+    flops = step_flops(LM_SHAPE["K"], LM_SHAPE["H"], LM_SHAPE["L"], LM_SHAPE["B"], LM_SHAPE["T"])
+    times = {name: [] for name in impls}
+    load_start = os.getloadavg()[0]
+    for r in range(rounds):
+        for name in impls[r % len(impls):] + impls[: r % len(impls)]:
+            cmd = [sys.executable, "-m", "lstm.bench", "--lm-worker", name, "--budget", str(budget)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            times[name].append(statistics.median(json.loads(out.splitlines()[-1])))
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(), "numpy": np.__version__,
+        "torch": tv[0] if tv else None, "torch_threads": int(tv[1]) if tv else None,
+        "load_average_start": load_start, "load_average_end": os.getloadavg()[0], "note": note,
+        "method": ("each implementation in its own process, default settings (no thread count set); "
+                   "per process 2 untimed steps, then timed steps for about --budget s (at least 5), "
+                   "their median; rounds alternate the order; the figures are medians over rounds"),
+        "shape": LM_SHAPE, "flops_per_step": flops, "rounds": rounds,
+        "seconds": {name: spread(ts) for name, ts in times.items()},
+    }
+    med = {name: result["seconds"][name]["median"] for name in impls}
+    result["gflops"] = {name: flops / t / 1e9 for name, t in med.items()}
+    result["lstm/floor_time"] = med["lstm"] / med["floor"]
+    if "torch" in med:
+        result["lstm/torch_time"] = med["lstm"] / med["torch"]
+    for name in impls:
+        print(f"{name:6s} {1e3 * med[name]:8.1f} ms per step  {result['gflops'][name]:6.1f} GFLOP/s")
+    print(f"share of the floor's GFLOP/s: {1 / result['lstm/floor_time']:.0%}", end="")
+    print(f"; step time / PyTorch's: {result['lstm/torch_time']:.2f}" if "torch" in med else "")
+    if output:
+        pathlib.Path(output).write_text(json.dumps(result, indent=1) + "\n")
+        print(f"# written to {output}")
     return result
 
 

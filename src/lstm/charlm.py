@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ._validate import check_array
 from .cell import init_params as _init_lstm_params
-from .output import output_backward, output_forward, sequence_loss
-from .sequence import forward as _lstm_forward, backward as _lstm_backward
+from .dropout import check_rate, dropout_mask
+from .layers import stack_key
+from .output import sequence_loss
+from .sequence import backward as _lstm_backward
+from .sequence import forward as _lstm_forward
 
 LSTM_NAMES = ("W_x", "W_h", "b")
 OUTPUT_NAMES = ("W_y", "b_y")
@@ -133,11 +137,20 @@ def one_hot(ids, K: int, dtype=np.float64) -> np.ndarray:
 # -------------------------------------------------------------------------- model
 
 
-def init_model(K: int, H: int, *, rng=None, dtype=np.float64, input_scale: float = 1.0) -> dict:
-    """Parameters of the model for K characters and H hidden units.
+def layer_keys(layer: int) -> tuple[str, str, str]:
+    """The keys of layer ``layer``'s LSTM parameters: ``("W_x_l0", "W_h_l0", "b_l0")`` for layer 0."""
+    W_x, W_h, b = (stack_key(name, layer) for name in LSTM_NAMES)
+    return W_x, W_h, b
 
-    The LSTM as :func:`lstm.init_params` makes it (forget bias 1), except
-    ``W_x``: with one-hot input, column k of ``W_x`` is character k's
+
+def init_model(K: int, H: int, *, layers: int = 1, rng=None, dtype=np.float64,
+               input_scale: float = 1.0) -> dict:
+    """Parameters of the model for K characters, ``layers`` LSTM layers of H units.
+
+    Each layer as :func:`lstm.init_params` makes it (forget bias 1), stored
+    under the stack's keys (``W_x_l0``, ``W_h_l0``, ``b_l0``, ``W_x_l1``, …,
+    as :func:`lstm.layers.stack_key` and PyTorch name them), except layer
+    0's ``W_x`` (4H, K): with one-hot input, its column k is character k's
     embedding, so it is drawn from N(0, ``input_scale``²) as
     ``torch.nn.Embedding`` draws its vectors.  (The default (-1/√H, 1/√H)
     would give each character a whisper of a signal, ±0.04 at H = 512, and
@@ -146,70 +159,188 @@ def init_model(K: int, H: int, *, rng=None, dtype=np.float64, input_scale: float
     zero bias, so that the first logits are near zero and the first loss
     near ln K.
     """
+    if isinstance(layers, (bool, np.bool_)) or not isinstance(layers, (int, np.integer)) or layers < 1:
+        raise ValueError(f"layers must be a positive integer; got {layers!r}")
     rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
-    params = _init_lstm_params(K, H, rng=rng, dtype=dtype)
-    params["W_x"] = (input_scale * rng.standard_normal(params["W_x"].shape)).astype(dtype)
+    params: dict[str, np.ndarray] = {}
+    for layer in range(int(layers)):
+        part = _init_lstm_params(K if layer == 0 else H, H, rng=rng, dtype=dtype)
+        if layer == 0:
+            part["W_x"] = (input_scale * rng.standard_normal(part["W_x"].shape)).astype(dtype)
+        params.update(zip(layer_keys(layer), (part[k] for k in LSTM_NAMES)))
     bound = 1.0 / math.sqrt(H)
     params["W_y"] = rng.uniform(-bound, bound, size=(K, H)).astype(dtype)
     params["b_y"] = np.zeros(K, dtype=dtype)
     return params
 
 
-def check_model(params) -> tuple[int, int, np.dtype]:
-    """Validate the parameter dict; return (K, H, dtype)."""
-    missing = [k for k in LSTM_NAMES + OUTPUT_NAMES if k not in params]
+class ModelDims(NamedTuple):
+    """The model's sizes: characters K, units per layer H, layers L, and the dtype."""
+
+    K: int
+    H: int
+    L: int
+    dtype: np.dtype
+
+
+def check_model(params) -> ModelDims:
+    """Validate the parameter dict (every layer's shapes, one dtype); return its :class:`ModelDims`."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params is a {type(params).__name__}; expected a dict of arrays")
+    L = 0
+    while stack_key("W_x", L) in params:
+        L += 1
+    expected = [k for layer in range(max(L, 1)) for k in layer_keys(layer)] + list(OUTPUT_NAMES)
+    missing = [k for k in expected if k not in params]
     if missing:
-        raise ValueError(f"params lacks {missing}; expected keys {list(LSTM_NAMES + OUTPUT_NAMES)}")
+        raise ValueError(f"params lacks {missing}; expected keys {expected}")
+    unknown = sorted(set(params) - set(expected))
+    if unknown:
+        raise ValueError(f"params has unknown keys {unknown}; expected keys {expected}")
     dims: dict[str, int] = {}
-    W_x = check_array("W_x", params["W_x"], ("4H", "K"), dims)
-    H = dims["4H"] // 4
-    dims["H"] = H
-    check_array("W_h", params["W_h"], ("4H", "H"), dims, dtype=W_x.dtype)
+    W_x = check_array("W_x_l0", params["W_x_l0"], ("4H", "K"), dims)
+    if dims["4H"] % 4:
+        raise ValueError(f"W_x_l0 has shape {W_x.shape}; its first dimension 4H must be a multiple of 4")
+    dims["H"] = dims["4H"] // 4
+    for layer in range(L):
+        W_x_key, W_h_key, b_key = layer_keys(layer)
+        if layer:
+            check_array(W_x_key, params[W_x_key], ("4H", "H"), dims, dtype=W_x.dtype)
+        check_array(W_h_key, params[W_h_key], ("4H", "H"), dims, dtype=W_x.dtype)
+        check_array(b_key, params[b_key], ("4H",), dims, dtype=W_x.dtype)
     check_array("W_y", params["W_y"], ("K", "H"), dims, dtype=W_x.dtype)
     check_array("b_y", params["b_y"], ("K",), dims, dtype=W_x.dtype)
-    return dims["K"], H, W_x.dtype
+    return ModelDims(dims["K"], dims["H"], L, W_x.dtype)
 
 
-def _lstm_part(params):
-    return {k: params[k] for k in LSTM_NAMES}
+def _layer(params, layer: int) -> dict:
+    """Layer ``layer``'s parameters under the names :func:`lstm.forward` expects."""
+    return dict(zip(LSTM_NAMES, (params[k] for k in layer_keys(layer))))
 
 
-def loss_and_grads(params, inputs, targets, h0=None, c0=None, mask=None):
+def _initial_state(state, dims: ModelDims, B: int):
+    """``state`` as two (L, B, H) arrays (zeros for ``None``), checked."""
+    shape = (dims.L, B, dims.H)
+    if state is None:
+        return np.zeros(shape, dims.dtype), np.zeros(shape, dims.dtype)
+    if not (isinstance(state, (tuple, list)) and len(state) == 2):
+        raise ValueError("state must be a pair (h, c) of (L, B, H) arrays, or None")
+    return tuple(check_array(name, v, shape, dtype=dims.dtype) for name, v in zip(("h0", "c0"), state))
+
+
+def _check_window(inputs, targets=None):
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 2 or not np.issubdtype(inputs.dtype, np.integer):
+        raise ValueError(f"inputs has shape {inputs.shape} and dtype {inputs.dtype}; expected (T, B) integers")
+    if inputs.shape[0] == 0:
+        raise ValueError("inputs has T = 0 steps; need T >= 1")
+    if targets is not None:
+        targets = np.asarray(targets)
+        if targets.shape != inputs.shape:
+            raise ValueError(f"inputs {inputs.shape} and targets {targets.shape}: expected equal (T, B)")
+    return inputs, targets
+
+
+class ModelCache(NamedTuple):
+    """What :func:`model_backward` needs from :func:`model_forward`."""
+
+    layers: list  # one lstm.sequence.SequenceCache per layer
+    masks: list  # one (T, B, H) dropout mask per layer (None without dropout)
+    top: np.ndarray  # (T, B, H) the input of the output layer (the top layer's h, dropped out)
+    W_y: np.ndarray  # (K, H)
+
+
+def model_forward(params, inputs, state=None, *, dropout: float = 0.0, rng=None):
+    """Logits of the next character at every step of a window.
+
+    Parameters
+    ----------
+    params : the model's parameter dict (see :func:`init_model`).
+    inputs : (T, B) integer character ids.
+    state : ``(h, c)``, each (L, B, H), the state carried in from the
+        previous window, or ``None`` for zeros.
+    dropout : the rate p of dropout on each layer's output h (before the
+        next layer and before the output layer); 0 for evaluation.
+    rng : a ``numpy.random.Generator`` (or seed) for the masks.
+
+    Returns
+    -------
+    logits : (T, B, K).
+    (h_T, c_T) : (L, B, H) each, the state to carry into the next window.
+    cache : :class:`ModelCache` for :func:`model_backward`.
+    """
+    dims = check_model(params)
+    inputs, _ = _check_window(inputs)
+    if inputs.min() < 0 or inputs.max() >= dims.K:
+        raise ValueError(f"inputs has ids outside 0..{dims.K - 1}")
+    p = check_rate(dropout)
+    if p and rng is None:
+        raise ValueError("dropout > 0 needs rng, a Generator (or seed) for the masks")
+    T, B = inputs.shape
+    h0, c0 = _initial_state(state, dims, B)
+    x = one_hot(inputs, dims.K, dims.dtype)
+    caches, masks, h_T, c_T = [], [], np.empty_like(h0), np.empty_like(c0)
+    for layer in range(dims.L):
+        hs, (h_T[layer], c_T[layer]), cache = _lstm_forward(x, _layer(params, layer), h0[layer], c0[layer])
+        mask = dropout_mask(hs.shape, p, rng, dims.dtype) if p else None
+        x = hs * mask if p else hs
+        caches.append(cache)
+        masks.append(mask)
+    logits = x @ params["W_y"].T + params["b_y"]
+    return logits, (h_T, c_T), ModelCache(caches, masks, x, params["W_y"])
+
+
+def model_backward(dlogits, cache: ModelCache) -> dict:
+    """The gradients of every parameter, given ∂L/∂logits (T, B, K): a dict shaped like ``params``.
+
+    No gradient flows into the initial state (truncated BPTT): each window's
+    loss is differentiated within the window.
+    """
+    T, B, H = cache.top.shape
+    K = cache.W_y.shape[0]
+    dlogits = check_array("dlogits", dlogits, (T, B, K), dtype=cache.top.dtype)
+    flat = dlogits.reshape(T * B, K)
+    grads = {"W_y": flat.T @ cache.top.reshape(T * B, H), "b_y": flat.sum(axis=0)}
+    dx = dlogits @ cache.W_y  # ∂L/∂(the top layer's output, after dropout)
+    for layer in reversed(range(len(cache.layers))):
+        mask = cache.masks[layer]
+        dhs = dx * mask if mask is not None else dx  # dropout's backward: the same mask
+        g = _lstm_backward(dhs, cache.layers[layer], input_grad=layer > 0)
+        grads.update(zip(layer_keys(layer), (g[k] for k in LSTM_NAMES)))
+        dx = g.get("x")
+    order = [k for layer in range(len(cache.layers)) for k in layer_keys(layer)] + list(OUTPUT_NAMES)
+    return {k: grads[k] for k in order}
+
+
+def loss_and_grads(params, inputs, targets, state=None, mask=None, *, dropout: float = 0.0, rng=None):
     """Mean cross-entropy per character (nats) over a window, and its gradient.
 
     Parameters
     ----------
-    params : the model's parameter dict (see the module docstring).
+    params : the model's parameter dict (see :func:`init_model`).
     inputs, targets : (T, B) integer character ids; ``targets`` is ``inputs``
         one step later.
-    h0, c0 : (B, H) the state carried in from the previous window, or
-        ``None`` for zeros.  No gradient flows back into them (truncation).
+    state : ``(h, c)``, each (L, B, H), the state carried in from the
+        previous window, or ``None`` for zeros.  No gradient flows back into
+        it (truncation).
     mask : (T, B) of 0/1 or ``None``: which steps count.
+    dropout, rng : as :func:`model_forward`.
 
     Returns
     -------
     loss : float, nats per counted character.
     grads : dict of the parameters' gradients, shaped like ``params``.
-    (h_T, c_T) : (B, H) each, the state to carry into the next window.
+    (h_T, c_T) : (L, B, H) each, the state to carry into the next window.
     """
-    K, H, dtype = check_model(params)
-    inputs, targets = np.asarray(inputs), np.asarray(targets)
-    if inputs.ndim != 2 or inputs.shape != targets.shape:
-        raise ValueError(f"inputs {inputs.shape} and targets {targets.shape}: expected equal (T, B)")
-    x = one_hot(inputs, K, dtype)
-    hs, (h_T, c_T), cache = _lstm_forward(x, _lstm_part(params), h0, c0)
-    logits, out_cache = output_forward(hs, params["W_y"], params["b_y"])
+    inputs, targets = _check_window(inputs, targets)
+    logits, state_T, cache = model_forward(params, inputs, state, dropout=dropout, rng=rng)
     loss, dlogits = sequence_loss(logits, targets, mask=mask, reduction="mean")
-    g_out = output_backward(dlogits, out_cache)
-    g = _lstm_backward(g_out["h"], cache)
-    grads = {k: g[k] for k in LSTM_NAMES}
-    grads["W_y"], grads["b_y"] = g_out["W_y"], g_out["b_y"]
-    return loss, grads, (h_T, c_T)
+    return loss, model_backward(dlogits, cache), state_T
 
 
 def evaluate(params, ids, *, streams: int = 32, window: int = 256, warmup: int = 256) -> float:
     """Bits per character of the model on ``ids``: the mean of -log₂ p(x_t | x_<t)
-    over every target t = 1 … N-1.
+    over every target t = 1 … N-1 (no dropout).
 
     For speed the text is read as ``streams`` contiguous pieces in parallel.
     Each piece is preceded by up to ``warmup`` characters of the text before
@@ -217,8 +348,8 @@ def evaluate(params, ids, *, streams: int = 32, window: int = 256, warmup: int =
     from a state that has seen that much context (the first piece starts at
     the text's beginning, from the zero state).  ``window`` bounds memory.
     """
-    K, H, dtype = check_model(params)
-    ids = _check_ids("ids", ids, K)
+    dims = check_model(params)
+    ids = _check_ids("ids", ids, dims.K)
     n_targets = len(ids) - 1
     streams = max(1, min(int(streams), n_targets))
     bounds = np.linspace(0, n_targets, streams + 1).round().astype(int)
@@ -230,49 +361,48 @@ def evaluate(params, ids, *, streams: int = 32, window: int = 256, warmup: int =
     # padded at the end, where the mask is zero.
     inputs = np.zeros((Tmax, streams), np.int64)
     targets = np.zeros((Tmax, streams), np.int64)
-    mask = np.zeros((Tmax, streams), dtype)
+    mask = np.zeros((Tmax, streams), dims.dtype)
     for b in range(streams):
         s, e = starts[b], bounds[b + 1]
         inputs[: e - s, b] = ids[s:e]
         targets[: e - s, b] = ids[s + 1 : e + 1]
         mask[bounds[b] - s : e - s, b] = 1
-    h = np.zeros((streams, H), dtype)
-    c = np.zeros((streams, H), dtype)
+    state = None
     total = 0.0
     for s in range(0, Tmax, window):
-        x = one_hot(inputs[s : s + window], K, dtype)
-        hs, (h, c), _ = _lstm_forward(x, _lstm_part(params), h, c)
-        logits, _ = output_forward(hs, params["W_y"], params["b_y"])
+        logits, state, _ = model_forward(params, inputs[s : s + window], state)
         loss, _ = sequence_loss(logits, targets[s : s + window], mask=mask[s : s + window])
         total += loss
     return total / n_targets / math.log(2)
 
 
-def trace(params, ids, h0=None, c0=None, *, window: int = 512) -> dict:
-    """Run the model over one text and record what every unit does.
+def trace(params, ids, state=None, *, layer: int = -1, window: int = 512) -> dict:
+    """Run the model over one text and record what the units of one layer do.
 
     Returns a dict of (N, H) arrays over the N characters of ``ids`` (step t
     has read ``ids[t]``): ``"c"`` cell states, ``"h"`` hidden states, and the
-    gates ``"i"``, ``"f"``, ``"g"``, ``"o"``; and ``"p"`` (N, K), the
-    predicted distribution of the character after each step.
+    gates ``"i"``, ``"f"``, ``"g"``, ``"o"`` of layer ``layer`` (the top one
+    by default); and ``"p"`` (N, K), the predicted distribution of the
+    character after each step.  ``state`` is ``(h, c)``, each (L, 1, H), or
+    ``None`` for zeros.
     """
-    K, H, dtype = check_model(params)
+    dims = check_model(params)
     ids = np.asarray(ids)
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer) or len(ids) < 1:
         raise ValueError(f"ids has shape {ids.shape} and dtype {ids.dtype}; expected 1-D integers")
-    h = np.zeros((1, H), dtype) if h0 is None else check_array("h0", h0, (1, H), dtype=dtype)
-    c = np.zeros((1, H), dtype) if c0 is None else check_array("c0", c0, (1, H), dtype=dtype)
-    out = {k: [] for k in ("c", "h", "i", "f", "g", "o", "p")}
+    if not (isinstance(layer, (int, np.integer)) and -dims.L <= layer < dims.L):
+        raise ValueError(f"layer is {layer!r}; the model has L = {dims.L} layers")
+    layer = int(layer) % dims.L
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("c", "h", "i", "f", "g", "o", "p")}
     for s in range(0, len(ids), window):
-        x = one_hot(ids[s : s + window, None], K, dtype)
-        hs, (h, c), cache = _lstm_forward(x, _lstm_part(params), h, c)
-        cs = [st.c_prev[0] for st in cache.steps[1:]] + [c[0]]
-        out["c"].append(np.stack(cs))
-        out["h"].append(hs[:, 0])
-        for gate in "ifgo":
-            out[gate].append(np.stack([getattr(st, gate)[0] for st in cache.steps]))
-        logits, _ = output_forward(hs[:, 0], params["W_y"], params["b_y"])
-        z = logits - logits.max(axis=1, keepdims=True)
+        logits, state, cache = model_forward(params, ids[s : s + window, None], state)
+        run = cache.layers[layer]
+        H = dims.H
+        out["c"].append(np.concatenate([run.c_prevs[1:, 0], state[1][layer]]))
+        out["h"].append(np.concatenate([run.h_prevs[1:, 0], state[0][layer]]))
+        for k, gate in enumerate("ifgo"):
+            out[gate].append(run.gates[:, 0, k * H : (k + 1) * H])
+        z = logits[:, 0] - logits[:, 0].max(axis=1, keepdims=True)
         p = np.exp(z)
         out["p"].append(p / p.sum(axis=1, keepdims=True))
     return {k: np.concatenate(v) for k, v in out.items()}
@@ -286,27 +416,22 @@ def sample(params, vocab: str, n: int, *, prompt: str = "\n", temperature: float
     flattens; ``temperature → 0`` approaches always taking the most likely
     one.  Returns the prompt followed by the ``n`` characters.
     """
-    K, H, dtype = check_model(params)
-    if len(vocab) != K:
-        raise ValueError(f"vocab has {len(vocab)} characters; the model has K = {K}")
+    dims = check_model(params)
+    if len(vocab) != dims.K:
+        raise ValueError(f"vocab has {len(vocab)} characters; the model has K = {dims.K}")
     if not (isinstance(temperature, (int, float)) and temperature > 0 and math.isfinite(temperature)):
         raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
     if not isinstance(prompt, str) or not prompt:
         raise ValueError("prompt must be a non-empty str")
     rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
-    ids = encode(prompt, vocab)
-    p_lstm = _lstm_part(params)
-    hs, (h, c), _ = _lstm_forward(one_hot(ids[:, None], K, dtype), p_lstm)
-    h_last = hs[-1]
+    logits, state, _ = model_forward(params, encode(prompt, vocab)[:, None])
     out = []
     for _ in range(int(n)):
-        logits, _ = output_forward(h_last, params["W_y"], params["b_y"])
-        z = logits[0].astype(np.float64) / temperature
+        z = logits[-1, 0].astype(np.float64) / temperature
         p = np.exp(z - z.max())
-        k = int(rng.choice(K, p=p / p.sum()))
+        k = int(rng.choice(dims.K, p=p / p.sum()))
         out.append(vocab[k])
-        hs, (h, c), _ = _lstm_forward(one_hot([[k]], K, dtype), p_lstm, h, c)
-        h_last = hs[-1]
+        logits, state, _ = model_forward(params, np.array([[k]]), state)
     return prompt + "".join(out)
 
 
@@ -335,6 +460,8 @@ def train(
     max_norm: float = 5.0,
     betas=(0.9, 0.999),
     eps: float = 1e-8,
+    dropout: float = 0.0,
+    rng=None,
     callback: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Train ``params`` in place with Adam and gradient-norm clipping.
@@ -342,7 +469,8 @@ def train(
     Step s reads window s of ``batches`` (cycling through the text, epoch
     after epoch), starting from the state window s-1 ended in; at the start
     of each epoch the state is reset to zero.  ``lr`` is a number or a
-    function of the step.  ``callback`` receives each step's record.
+    function of the step.  ``dropout`` > 0 needs ``rng`` for its masks.
+    ``callback`` receives each step's record.
 
     Returns one record per step: ``{"step", "loss" (nats/char), "norm"
     (gradient norm before clipping), "lr", "time" (s since the start)}``.
@@ -350,18 +478,18 @@ def train(
     from .clip import clip_grad_norm
     from .optim import Adam
 
-    K, H, dtype = check_model(params)
+    check_model(params)
     rate = lr if callable(lr) else (lambda s, _lr=lr: _lr)
     opt = Adam(params, lr=rate(0), betas=betas, eps=eps)
     history = []
-    h = c = None
+    state = None
     t0 = time.perf_counter()
     for s in range(int(steps)):
         k = s % len(batches)
         if k == 0:
-            h = c = None
+            state = None
         inputs, targets = batches.window(k)
-        loss, grads, (h, c) = loss_and_grads(params, inputs, targets, h, c)
+        loss, grads, state = loss_and_grads(params, inputs, targets, state, dropout=dropout, rng=rng)
         norm = float(clip_grad_norm(grads, max_norm))
         opt.lr = rate(s)
         opt.step(grads)
@@ -378,8 +506,9 @@ def train(
 def save_model(path, params, vocab: str, **meta) -> None:
     """Save parameters (as stored, e.g. float32), the vocabulary and metadata to ``.npz``."""
     check_model(params)
-    arrays = {k: np.asarray(params[k]) for k in LSTM_NAMES + OUTPUT_NAMES}
-    np.savez_compressed(path, vocab=np.array(vocab), meta=np.array(repr(meta)), **arrays)
+    arrays = {k: np.asarray(v) for k, v in params.items()}
+    arrays.update(vocab=np.array(vocab), meta=np.array(repr(meta)))
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
 
 
 def load_model(path) -> tuple[dict, str, dict]:
@@ -387,7 +516,7 @@ def load_model(path) -> tuple[dict, str, dict]:
     import ast
 
     with np.load(path, allow_pickle=False) as z:
-        params = {k: z[k].copy() for k in LSTM_NAMES + OUTPUT_NAMES}
+        params = {k: z[k].copy() for k in z.files if k not in ("vocab", "meta")}
         vocab = str(z["vocab"])
         meta = ast.literal_eval(str(z["meta"]))
     check_model(params)
@@ -486,39 +615,108 @@ def heatmap_html(text: str, values, *, title: str = "") -> str:
             + "".join(spans) + "</div>")
 
 
+# ------------------------------------------------------------- PyTorch, for checking
+
+
+def torch_loss_and_grads(params, inputs, targets, state, masks):
+    """The loss and gradients of :func:`loss_and_grads` computed by PyTorch's autograd, for checking.
+
+    Each layer is a one-layer ``torch.nn.LSTM`` holding that layer's weights
+    (PyTorch's gate order is the package's: i, f, g, o; ``bias_hh`` zero),
+    the given dropout ``masks`` (one (T, B, H) array per layer, e.g.
+    ``model_forward(...)[2].masks``; ``None`` for none) multiply each layer's
+    output, and ``nn.functional.cross_entropy`` gives the mean loss.  Returns
+    ``(loss, grads)`` with ``grads`` keyed like ``params`` (NumPy arrays).
+    """
+    import torch
+
+    dims = check_model(params)
+    dt = getattr(torch, str(dims.dtype))
+    inputs, targets = _check_window(inputs, targets)
+    h0, c0 = _initial_state(state, dims, inputs.shape[1])
+    x = torch.nn.functional.one_hot(torch.from_numpy(inputs), dims.K).to(dt)
+    modules = []
+    for layer in range(dims.L):
+        W_x, W_h, b = (params[k] for k in layer_keys(layer))
+        module = torch.nn.LSTM(W_x.shape[1], dims.H).to(dt)
+        with torch.no_grad():
+            module.weight_ih_l0.copy_(torch.from_numpy(W_x))
+            module.weight_hh_l0.copy_(torch.from_numpy(W_h))
+            module.bias_ih_l0.copy_(torch.from_numpy(b))
+            module.bias_hh_l0.zero_()
+        x, _ = module(x, (torch.from_numpy(h0[layer : layer + 1]), torch.from_numpy(c0[layer : layer + 1])))
+        if masks[layer] is not None:
+            x = x * torch.from_numpy(masks[layer])
+        modules.append(module)
+    W_y = torch.tensor(params["W_y"], requires_grad=True)
+    b_y = torch.tensor(params["b_y"], requires_grad=True)
+    logits = x @ W_y.T + b_y
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, dims.K), torch.from_numpy(targets).reshape(-1))
+    loss.backward()
+    grads = {}
+    for layer, module in enumerate(modules):
+        grads.update(zip(layer_keys(layer), (module.weight_ih_l0.grad.numpy(), module.weight_hh_l0.grad.numpy(),
+                                             module.bias_ih_l0.grad.numpy())))
+    grads["W_y"], grads["b_y"] = W_y.grad.numpy(), b_y.grad.numpy()
+    return float(loss.detach()), grads
+
+
 # ---------------------------------------------------------------------- timing
 
 
-def time_train_step(H: int, B: int, T: int, dtype="float32", *, repeats: int = 20, K: int = 65,
-                    seed: int = 0) -> float:
+def step_flops(K: int, H: int, L: int, B: int, T: int) -> int:
+    """Floating-point operations of the matrix products of one training step.
+
+    Per layer: the input projection (T·B × D) · (D × 4H), the recurrent
+    products (B × H) · (H × 4H) at each of the T steps, and in the backward
+    pass the same shapes twice more (∂L/∂h_{t-1} and the weights' gradients;
+    ∂L/∂x too above layer 0, whose input is data); then the output layer,
+    forward and backward.  A product of (m × k) · (k × n) counts 2mkn.
+    """
+    n = T * B
+    total = 0
+    for layer in range(L):
+        D = K if layer == 0 else H
+        total += 2 * n * 4 * H * (D + H) * 2  # forward projections, and the weights' gradients
+        total += 2 * n * 4 * H * H  # ∂L/∂h_{t-1} through the recurrent weights
+        if layer:
+            total += 2 * n * 4 * H * D  # ∂L/∂x, the layer below's output
+    total += 3 * 2 * n * H * K  # the output layer: logits, ∂L/∂h, ∂L/∂W_y
+    return total
+
+
+def time_train_step(H: int, B: int, T: int, dtype="float32", *, layers: int = 1, dropout: float = 0.0,
+                    repeats: int = 20, K: int = 65, seed: int = 0) -> float:
     """Median seconds of one training step of this package (forward, backward,
-    clipping, Adam) for the model of size (K, H) on a (T, B) window."""
+    clipping, Adam) for the model of size (K, H, layers) on a (T, B) window."""
     from .clip import clip_grad_norm
     from .optim import Adam
 
     rng = np.random.default_rng(seed)
-    params = init_model(K, H, rng=rng, dtype=np.dtype(dtype))
+    params = init_model(K, H, layers=layers, rng=rng, dtype=np.dtype(dtype))
     opt = Adam(params, lr=1e-3)
     inputs, targets = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
     times = []
     for _ in range(repeats + 3):
         t0 = time.perf_counter()
-        _, grads, _ = loss_and_grads(params, inputs, targets)
+        _, grads, _ = loss_and_grads(params, inputs, targets, dropout=dropout, rng=rng)
         clip_grad_norm(grads, 1.0)
         opt.step(grads)
         times.append(time.perf_counter() - t0)
     return float(np.median(times[3:]))
 
 
-def time_torch_train_step(H: int, B: int, T: int, dtype="float32", *, repeats: int = 20, K: int = 65,
-                          seed: int = 0) -> float:
-    """The same step in PyTorch (``nn.LSTM`` on one-hot input, ``nn.Linear``,
-    cross-entropy, ``clip_grad_norm_``, ``torch.optim.Adam``), default settings."""
+def time_torch_train_step(H: int, B: int, T: int, dtype="float32", *, layers: int = 1, dropout: float = 0.0,
+                          repeats: int = 20, K: int = 65, seed: int = 0) -> float:
+    """The same step in PyTorch (``nn.LSTM`` on one-hot input with dropout
+    between layers, ``nn.Dropout``, ``nn.Linear``, cross-entropy,
+    ``clip_grad_norm_``, ``torch.optim.Adam``), default settings."""
     import torch
 
     torch.manual_seed(seed)
     dt = getattr(torch, str(np.dtype(dtype)))
-    lstm_layer = torch.nn.LSTM(K, H).to(dt)
+    lstm_layer = torch.nn.LSTM(K, H, num_layers=layers, dropout=dropout if layers > 1 else 0.0).to(dt)
+    drop = torch.nn.Dropout(dropout)
     out = torch.nn.Linear(H, K).to(dt)
     params = list(lstm_layer.parameters()) + list(out.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
@@ -531,7 +729,7 @@ def time_torch_train_step(H: int, B: int, T: int, dtype="float32", *, repeats: i
         t0 = time.perf_counter()
         opt.zero_grad()
         hs, _ = lstm_layer(x)
-        loss = torch.nn.functional.cross_entropy(out(hs).reshape(T * B, K), targets.reshape(-1))
+        loss = torch.nn.functional.cross_entropy(out(drop(hs)).reshape(T * B, K), targets.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()

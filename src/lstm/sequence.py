@@ -49,10 +49,11 @@ class SequenceCache(NamedTuple):
     def steps(self) -> list:
         """The T steps as :class:`lstm.cell.CellCache` views (x, h_prev, c_prev, gates, tanh c)."""
         arrays = zip(self.x, self.h_prevs, self.c_prevs, self.gates, self.tanh_cs)
-        return [
-            CellCache(x_t, h_prev, c_prev, *np.split(gates, 4, axis=1), tanh_c, self.W_x, self.W_h)
-            for x_t, h_prev, c_prev, gates, tanh_c in arrays
-        ]
+        steps = []
+        for x_t, h_prev, c_prev, gates, tanh_c in arrays:
+            i, f, g, o = np.split(gates, 4, axis=1)
+            steps.append(CellCache(x_t, h_prev, c_prev, i, f, g, o, tanh_c, self.W_x, self.W_h))
+        return steps
 
 
 def _sigmoid_scale(H, dtype):
@@ -86,6 +87,8 @@ def forward(x, params, h0=None, c0=None):
     (h_T, c_T) : (B, H) each, the final states.
     cache : :class:`SequenceCache` for :func:`backward`.
 
+    Notes
+    -----
     The sigmoid is computed as σ(a) = (1 + tanh(a/2)) / 2.  The rows of W_x,
     W_h and b that feed i, f and o are halved once, before the loop
     (halving is exact in binary floating point), so each step's four gates
@@ -132,7 +135,7 @@ def forward(x, params, h0=None, c0=None):
     return hs[1:], (hs[T], cs[T]), cache
 
 
-def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None):
+def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None, *, input_grad: bool = True):
     """Backpropagation through time (the fast path).
 
     Parameters
@@ -148,6 +151,8 @@ def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None):
     dict with ``x`` (T, B, D), ``h0``, ``c0`` (B, H), ``W_x`` (4H, D),
     ``W_h`` (4H, H), ``b`` (4H,).
 
+    Notes
+    -----
     Besides the cache (T·B·(D + 7H) numbers), this allocates two arrays for
     all T steps before its loop: the activations' derivatives, which become
     ∂L/∂a (T, B, 4H), and o_t ⊙ (1 - tanh² c_t) (T, B, H).  The peak of
@@ -198,15 +203,16 @@ def backward(dhs, cache: SequenceCache, dh_T=None, dc_T=None):
         np.matmul(d, W_h, out=dh)  # ∂L/∂h_{t-1} through this step's four gates
 
     da_flat = da.reshape(T * B, 4 * H)
-    return {
-        "x": (da_flat @ W_x).reshape(T, B, D),
+    grads = {"x": (da_flat @ W_x).reshape(T, B, D)} if input_grad else {}
+    grads.update({
         "h0": dh,
         "c0": dc,
         # Tied weights: the sum over steps (and examples) of each step's gradient.
         "W_x": da_flat.T @ x.reshape(T * B, D),
         "W_h": da_flat.T @ h_prevs.reshape(T * B, H),
         "b": da_flat.sum(axis=0),
-    }
+    })
+    return grads
 
 
 def reference_forward(x, params, h0=None, c0=None):
