@@ -33,7 +33,8 @@ def test_forward_matches_a_per_gate_implementation(rng):
         s = blocks[name]
         return act(x @ p["W_x"][s].T + h_prev @ p["W_h"][s].T + p["b"][s])
 
-    sig = lambda z: 1 / (1 + np.exp(-z))
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
     i, f, g, o = gate("i", sig), gate("f", sig), gate("g", np.tanh), gate("o", sig)
     c_ref = f * c_prev + i * g
     h_ref = o * np.tanh(c_ref)
@@ -121,11 +122,13 @@ def test_batch_equals_loop_over_examples(rng):
 def test_float32_agrees_with_float64(rng):
     x, h_prev, c_prev, p = random_step(rng)
     dh, dc = rng.normal(size=h_prev.shape), rng.normal(size=c_prev.shape)
-    as32 = lambda a: a.astype(np.float32)
+    def as32(a):
+        return a.astype(np.float32)
     h32, c32, cache32 = lstm.cell_forward(as32(x), as32(h_prev), as32(c_prev), {k: as32(v) for k, v in p.items()})
     g32 = lstm.cell_backward(as32(dh), as32(dc), cache32)
     # reference: float64 on the float32-rounded inputs
-    up = lambda a: as32(a).astype(np.float64)
+    def up(a):
+        return as32(a).astype(np.float64)
     h64, c64, cache64 = lstm.cell_forward(up(x), up(h_prev), up(c_prev), {k: up(v) for k, v in p.items()})
     g64 = lstm.cell_backward(up(dh), up(dc), cache64)
     assert h32.dtype == c32.dtype == np.float32
@@ -165,7 +168,11 @@ def test_init_params(rng):
     "mutate, error, message",
     [
         (lambda a: a.update(x=a["x"][:, :3]), ValueError, r"x has shape \(3, 3\); expected \(B, D\) = \(B, 4\)"),
-        (lambda a: a.update(h_prev=a["h_prev"][:2]), ValueError, r"h_prev has shape \(2, 5\); expected \(B, H\) = \(3, 5\)"),
+        (
+            lambda a: a.update(h_prev=a["h_prev"][:2]),
+            ValueError,
+            r"h_prev has shape \(2, 5\); expected \(B, H\) = \(3, 5\)",
+        ),
         (lambda a: a.update(c_prev=a["c_prev"].T), ValueError, "c_prev has shape"),
         (lambda a: a.update(x=a["x"][0]), ValueError, r"x has shape \(4,\)"),
         (lambda a: a.update(x=a["x"].astype(np.float32)), TypeError, "x has dtype float32; expected float64"),
@@ -185,6 +192,47 @@ def test_forward_refuses_bad_input(mutate, error, message, rng):
         lstm.cell_forward(args["x"], args["h_prev"], args["c_prev"], args["p"])
 
 
+def test_cell_step_is_cell_forward_without_the_checks(rng):
+    """cell_forward = checks + cell_step, and cell_backward = checks + cell_step_backward, bit for bit."""
+    x, h_prev, c_prev, p = random_step(rng)
+    h, c, cache = lstm.cell_forward(x, h_prev, c_prev, p)
+    h_s, c_s, cache_s = lstm.cell_step(x, h_prev, c_prev, p["W_x"], p["W_h"], p["b"])
+    np.testing.assert_array_equal(h_s, h)
+    np.testing.assert_array_equal(c_s, c)
+    assert type(cache_s) is lstm.CellCache and cache_s._fields == cache._fields
+    for name, a, b in zip(cache._fields, cache, cache_s):
+        np.testing.assert_array_equal(b, a, err_msg=name)
+    dh, dc = rng.normal(size=h.shape), rng.normal(size=c.shape)
+    grads, grads_s = lstm.cell_backward(dh, dc, cache), lstm.cell_step_backward(dh, dc, cache_s)
+    assert set(grads_s) == set(grads) == set(NAMES)
+    for name in NAMES:
+        np.testing.assert_array_equal(grads_s[name], grads[name], err_msg=name)
+    zero = lstm.cell_step_backward(np.zeros_like(dh), dc, cache_s)  # None is the checked entry's
+    for name, value in lstm.cell_backward(None, dc, cache).items():
+        np.testing.assert_array_equal(zero[name], value, err_msg=name)
+
+
+def test_cell_forward_still_refuses_what_cell_step_would_compute(rng):
+    """The checks live in cell_forward: inputs the bare maths would broadcast or let through are refused."""
+    x, h_prev, c_prev, p = random_step(rng)
+    nan_x = x.copy()
+    nan_x[0, 0] = np.nan
+    h, _, _ = lstm.cell_step(nan_x, h_prev, c_prev, p["W_x"], p["W_h"], p["b"])
+    assert np.isnan(h[0]).all()  # the maths alone lets a NaN spread silently ...
+    with pytest.raises(ValueError, match="x contains 1 non-finite"):
+        lstm.cell_forward(nan_x, h_prev, c_prev, p)  # ... the checked entry refuses it
+    one_row = c_prev[:1]
+    h, c, _ = lstm.cell_step(x, h_prev, one_row, p["W_x"], p["W_h"], p["b"])
+    assert c.shape == h_prev.shape  # (1, H) broadcasts against (B, H) ...
+    with pytest.raises(ValueError, match=r"c_prev has shape \(1, 5\); expected \(B, H\) = \(3, 5\)"):
+        lstm.cell_forward(x, h_prev, one_row, p)  # ... and is refused here
+    with pytest.raises(TypeError, match="h_prev has dtype float32"):
+        lstm.cell_forward(x, h_prev.astype(np.float32), c_prev, p)
+    _, _, cache = lstm.cell_forward(x, h_prev, c_prev, p)
+    with pytest.raises(ValueError, match=r"dh has shape \(1, 5\)"):
+        lstm.cell_backward(h_prev[:1], None, cache)
+
+
 def test_backward_refuses_bad_upstream_gradients(rng):
     x, h_prev, c_prev, p = random_step(rng)
     h, c, cache = lstm.cell_forward(x, h_prev, c_prev, p)
@@ -198,8 +246,14 @@ def test_backward_refuses_bad_upstream_gradients(rng):
 
 def test_symbolic_forward_matches_numpy(rng):
     x, h_prev, c_prev, p = random_step(rng, B=2, D=3, H=2)
-    sym = [lsym.matrix("x", 2, 3), lsym.matrix("hp", 2, 2), lsym.matrix("cp", 2, 2),
-           lsym.matrix("Wx", 8, 3), lsym.matrix("Wh", 8, 2), lsym.vector("b", 8)]
+    sym = [
+        lsym.matrix("x", 2, 3),
+        lsym.matrix("hp", 2, 2),
+        lsym.matrix("cp", 2, 2),
+        lsym.matrix("Wx", 8, 3),
+        lsym.matrix("Wh", 8, 2),
+        lsym.vector("b", 8),
+    ]
     h_s, c_s, _ = lsym.cell_forward(*sym)
     bindings = dict(zip(sym, (x, h_prev, c_prev, p["W_x"], p["W_h"], p["b"])))
     h, c, _ = lstm.cell_forward(x, h_prev, c_prev, p)

@@ -10,9 +10,12 @@ the order i, f, g, o:
     h = o ⊙ tanh(c)
 
 This module is the readable reference: each line is one of the equations of
-Part II, with no in-place tricks.  The fast loop over a sequence, which
-training and the benchmark use, is :func:`lstm.forward` / :func:`lstm.backward`
-(:mod:`lstm.sequence`); a test proves the two equal to rounding.
+Part II, with no in-place tricks.  :func:`cell_step` and
+:func:`cell_step_backward` hold the maths alone; the public entry points
+:func:`cell_forward` and :func:`cell_backward` check their inputs, then call
+them.  The fast loop over a sequence, which training and the benchmark use,
+is :func:`lstm.forward` / :func:`lstm.backward` (:mod:`lstm.sequence`); a
+test proves the two equal to rounding.
 """
 from __future__ import annotations
 
@@ -94,8 +97,32 @@ def gates(a: np.ndarray):
     return _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
 
 
+def cell_step(x, h_prev, c_prev, W_x, W_h, b):
+    """One LSTM step, the maths alone; :func:`cell_forward` checks the inputs first.
+
+    Parameters
+    ----------
+    x : (B, D) input, one example per row.
+    h_prev, c_prev : (B, H) previous hidden and cell state.
+    W_x : (4H, D), W_h : (4H, H), b : (4H,) weights and bias of the four
+        gates, stacked in the order i, f, g, o.
+
+    Returns
+    -------
+    h, c : (B, H) new hidden and cell state.
+    cache : :class:`CellCache` for :func:`cell_step_backward`: the inputs, the
+        gates i, f, g, o and tanh c, each (B, H), and W_x, W_h.
+    """
+    a = x @ W_x.T + h_prev @ W_h.T + b  # (B, 4H): one product per input, all four gates at once
+    i, f, g, o = gates(a)  # each (B, H)
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
+
+
 def cell_forward(x, h_prev, c_prev, params):
-    """One LSTM step.
+    """One LSTM step: :func:`cell_step` after checking shapes, dtypes and finiteness.
 
     Parameters
     ----------
@@ -107,19 +134,19 @@ def cell_forward(x, h_prev, c_prev, params):
     -------
     h, c : (B, H) new hidden and cell state.
     cache : :class:`CellCache` for :func:`cell_backward`.
+
+    Raises
+    ------
+    ValueError : a parameter is missing, a shape does not match, or a value is
+        not finite.
+    TypeError : an array is not float32 or float64, or the dtypes are mixed.
     """
     dims: dict[str, int] = {}
     W_x, W_h, b = check_params(params, dims)
     x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
     h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
-
-    a = x @ W_x.T + h_prev @ W_h.T + b  # one product per input, all four gates at once
-    i, f, g, o = gates(a)
-    c = f * c_prev + i * g
-    tanh_c = np.tanh(c)
-    h = o * tanh_c
-    return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
+    return cell_step(x, h_prev, c_prev, W_x, W_h, b)
 
 
 def cell_state_grad(dh, dc, cache: CellCache):
@@ -160,8 +187,28 @@ def preactivation_grad(dgates, cache: CellCache, out=None):
     return np.concatenate([da_i, da_f, da_g, da_o], axis=1, out=out)
 
 
+def cell_step_backward(dh, dc, cache: CellCache):
+    """Gradients of one LSTM step, the maths alone; :func:`cell_backward` checks the inputs first.
+
+    Parameters
+    ----------
+    dh, dc : (B, H) gradients of the loss with respect to the step's outputs
+        h and c (arrays; zeros for none).  ``dc`` is the gradient arriving at
+        c from later steps; the path through h is added here.
+    cache : from :func:`cell_step` or :func:`cell_forward`.
+
+    Returns
+    -------
+    dict with ``x`` (B, D), ``h_prev`` (B, H), ``c_prev`` (B, H),
+    ``W_x`` (4H, D), ``W_h`` (4H, H), ``b`` (4H,).
+    """
+    dc_total = cell_state_grad(dh, dc, cache)  # (B, H): both paths into c
+    da = preactivation_grad(gate_grads(dh, dc_total, cache), cache)  # (B, 4H)
+    return {**linear_backward(da, cache), "c_prev": dc_total * cache.f}
+
+
 def cell_backward(dh, dc, cache: CellCache):
-    """Gradients of one LSTM step.
+    """Gradients of one LSTM step: :func:`cell_step_backward` after checking ``dh`` and ``dc``.
 
     Parameters
     ----------
@@ -179,10 +226,7 @@ def cell_backward(dh, dc, cache: CellCache):
     dtype = cache.i.dtype
     dh = np.zeros_like(cache.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
     dc = np.zeros_like(cache.i) if dc is None else check_array("dc", dc, ("B", "H"), dims, dtype=dtype)
-
-    dc_total = cell_state_grad(dh, dc, cache)
-    da = preactivation_grad(gate_grads(dh, dc_total, cache), cache)
-    return {**linear_backward(da, cache), "c_prev": dc_total * cache.f}
+    return cell_step_backward(dh, dc, cache)
 
 
 def linear_backward(da, cache: CellCache):
