@@ -1,11 +1,14 @@
 # The LSTM, derived and verified.
 #   make book   build the website into _build/html
-#   make test   run every test: the package, every notebook, the book build
+#   make test   run every test: lint, the package, every notebook, the book build
+#   make test-fast  lint and the package's tests without those marked @pytest.mark.slow
+#   make lint   ruff check (style, unused names, import order) and mypy (types) on the package
 #   make pdf    the whole book as one PDF (_build/latex/book.pdf; the site links it)
 #   make test-browser  the built site and JupyterLab in headless Chromium (after make test)
 #   make lab    JupyterLab on the book, to run the chapters interactively
 #   make bench  time forward+backward against the matrix-product floor and PyTorch
-#   make train  train the character-level LSTM of Part V (about an hour)
+#   make bench-lm  time the language model's training step against the floor and PyTorch
+#   make train  train the book's character-level language model (two cores, resumable; see below)
 #   make train-adding  train the adding-problem LSTMs and RNNs of Part V (about five minutes)
 #   make train-1997  the adding problem under the 1997 protocol, 30 runs and a 12-run control (about 30 minutes)
 #   make test-torch  install the CPU build of PyTorch and cross-check against it
@@ -27,7 +30,7 @@ TORCH_STAMP := $(VENV)/.torch-installed
 # the notebook tests and the build plug them in and grade them.
 export LSTM_REFERENCE_SOLUTIONS := $(CURDIR)/book/assignments/solutions
 
-.PHONY: book pdf test test-package test-notebooks test-book test-browser test-torch bench train train-adding train-1997 lab clean distclean
+.PHONY: book pdf lint test test-fast test-package test-notebooks test-book test-browser test-torch bench bench-lm train train-adding train-1997 lab clean distclean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,10 +58,19 @@ pdf: $(STAMP)
 	cp $(PDF_OUTPUT)/_build/latex/book.pdf $(PDF_OUTPUT)/_build/html/_static/book.pdf
 	@echo "Built $(PDF_OUTPUT)/_build/latex/book.pdf, linked from the site as _static/book.pdf"
 
-test: test-package test-notebooks test-book
+test: lint test-package test-notebooks test-book
+
+# ruff and mypy read their settings from pyproject.toml ([tool.ruff], [tool.mypy]: files = src/lstm).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 
 test-package: $(STAMP)
 	$(BIN)/python -m pytest tests/
+
+# The tests marked @pytest.mark.slow (pyproject.toml registers the marker) are left to make test.
+test-fast: lint
+	$(BIN)/python -m pytest tests/ -m "not slow"
 
 # Every notebook runs alone, as Colab opens it: each is copied into an empty
 # folder of its own outside the repository and run there (nbval starts the
@@ -95,8 +107,14 @@ test-torch: $(TORCH_STAMP)
 bench: $(TORCH_STAMP)
 	$(BIN)/python -m lstm.bench
 
-# The chapter's larger character-level LSTM: about an hour on one core; writes
-# src/lstm/data/charlm.npz and charlm_log.jsonl (committed package data: lstm.data_path).
+# The language model's training step (float32, two layers of 512): this package, the floor of its
+# matrix products and PyTorch, each in its own process; writes src/lstm/data/bench/charlm_step.json.
+bench-lm: $(TORCH_STAMP)
+	$(BIN)/python -m lstm.bench --lm
+
+# The chapter's flagship character-level LSTM (two layers of 512, dropout) on both cores; resumes
+# from _build/charlm/checkpoint.npz if interrupted; writes src/lstm/data/charlm.npz and
+# charlm_log.jsonl (committed package data: lstm.data_path).
 train: $(STAMP)
 	$(BIN)/python scripts/train_charlm.py
 
@@ -127,7 +145,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) book/
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache .mypy_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean

@@ -95,7 +95,9 @@ def measure_pages(browser, site, names):
 def table(shares):
     rows = ["| page | height (px) | visible code | outputs | other | folded cells |", "|---|---:|---:|---:|---:|---:|"]
     for name, s in shares.items():
-        rows.append(f"| {name} | {s['height']} | {s['code']:.1f}% | {s['outputs']:.1f}% | {s['other']:.1f}% | {s['folded']} |")
+        rows.append(
+            f"| {name} | {s['height']} | {s['code']:.1f}% | {s['outputs']:.1f}% | {s['other']:.1f}% | {s['folded']} |"
+        )
     return "\n".join(rows)
 
 

@@ -137,11 +137,27 @@ def test_cross_entropy_float32_keeps_dtype():
         (lambda: lstm.sigmoid(np.array([np.inf])), ValueError, "non-finite"),
         (lambda: lstm.softmax(np.array(["a"])), TypeError, "dtype <U1"),
         (lambda: lstm.sigmoid_grad_from_output(np.array([1 + 0j])), TypeError, "s has dtype complex128"),
-        (lambda: lstm.softmax_cross_entropy(np.zeros(3), np.array([0])), ValueError, r"logits has shape \(3,\); expected \(B, K\)"),
-        (lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3])), ValueError, "class indices from 0 to 3"),
+        (
+            lambda: lstm.softmax_cross_entropy(np.zeros(3), np.array([0])),
+            ValueError,
+            r"logits has shape \(3,\); expected \(B, K\)",
+        ),
+        (
+            lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3])),
+            ValueError,
+            "class indices from 0 to 3",
+        ),
         (lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.array([0])), ValueError, r"y has shape \(1,\)"),
-        (lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.ones((2, 3))), ValueError, "probability distributions"),
-        (lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.eye(3)[:2].astype(np.float32)), TypeError, "y has dtype float32"),
+        (
+            lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.ones((2, 3))),
+            ValueError,
+            "probability distributions",
+        ),
+        (
+            lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.eye(3)[:2].astype(np.float32)),
+            TypeError,
+            "y has dtype float32",
+        ),
         (lambda: lstm.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 1]), "avg"), ValueError, "reduction"),
     ],
 )

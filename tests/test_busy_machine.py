@@ -77,6 +77,7 @@ def busy_cores():
             p.wait(timeout=30)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", BUSY_CHAPTERS)
 def test_timing_chapter_passes_on_a_busy_machine(chapter, busy_cores, tmp_path):
     cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",

@@ -25,7 +25,11 @@ CELLS = [
 # out: over H = 2 it is degenerate (ẑ = ±1), and at H = 3 SymPy needs ~8 minutes
 # for the whole cell; its chapter proves the pieces (LN's Jacobian, the cell with
 # LN's output as free symbols) instead.
-SYMBOLIC = [c for c in CELLS if c.name not in ("layer_norm_tf", "layer_norm_ba") and getattr(c, "nonlinearity", "tanh") == "tanh"]
+SYMBOLIC = [
+    c
+    for c in CELLS
+    if c.name not in ("layer_norm_tf", "layer_norm_ba") and getattr(c, "nonlinearity", "tanh") == "tanh"
+]
 ids = repr
 
 
@@ -35,12 +39,14 @@ def test_step_matches_finite_differences(cell):
     assert set(errors) == {"x", *(f"{s}_prev" for s in cell.state_names), *cell.param_names()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", CELLS, ids=ids)
 @pytest.mark.parametrize("fast", [True, False])
 def test_sequence_matches_finite_differences(cell, fast):
     harness.check_sequence(cell, fast=fast)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", CELLS, ids=ids)
 def test_padded_sequence_matches_finite_differences(cell):
     harness.check_sequence(cell, T=5, lengths=[5, 2, 1])
@@ -52,6 +58,7 @@ def test_batch_is_loop_over_examples(cell, lengths):
     harness.check_batch_is_loop(cell, lengths=lengths)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", SYMBOLIC, ids=ids)
 def test_step_matches_sympy(cell):
     harness.check_symbolic(cell)

@@ -3,10 +3,18 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import lstm
-from lstm.experiments import (adding_run, adding_test_set, history_record, load_records, reber_data, reber_errors,
-                              reber_run)
+from lstm.experiments import (
+    adding_run,
+    adding_test_set,
+    history_record,
+    load_records,
+    reber_data,
+    reber_errors,
+    reber_run,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = lstm.data_path()
@@ -79,6 +87,7 @@ def test_adding_1997_log_is_complete_and_consistent():
         assert r["eval_step"][0] == 0 and r["eval_loss"][0] == 1.0  # the window starts empty
 
 
+@pytest.mark.slow
 def test_adding_1997_script_reproduces_the_log(tmp_path):
     """The first 100 steps of scripts/adding_problem.py --protocol 1997 give the logged curve."""
     import importlib.util

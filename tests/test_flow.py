@@ -28,7 +28,8 @@ def test_step_jacobian_equals_finite_differences(cell):
         plus, minus = s.copy(), s.copy()
         plus[:, j] += eps
         minus[:, j] -= eps
-        split = lambda v: tuple(v[:, k * H : (k + 1) * H] for k in range(len(state)))
+        def split(v):
+            return tuple(v[:, k * H : (k + 1) * H] for k in range(len(state)))
         out_p = concat_state(cell.step_forward(x, split(plus), params)[0])
         out_m = concat_state(cell.step_forward(x, split(minus), params)[0])
         fd[:, :, j] = (out_p - out_m) / (2 * eps)

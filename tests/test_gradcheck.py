@@ -51,7 +51,9 @@ def test_transposed_blocks_need_a_random_upstream_gradient(rng):
     wrong = ones @ swapped  # would be the x-gradient with two rows of W swapped
     assert lstm.relative_error(ones @ W, wrong) < 1e-15  # invisible with dout = 1
     with pytest.raises(AssertionError):
-        lstm.gradcheck(affine_forward, lambda d, c: {**affine_backward(d, c), "x": d @ swapped}, {"x": x, "W": W, "b": np.zeros(4)})
+        lstm.gradcheck(
+            affine_forward, lambda d, c: {**affine_backward(d, c), "x": d @ swapped}, {"x": x, "W": W, "b": np.zeros(4)}
+        )
 
 
 def test_tuple_outputs_and_subsets(rng):

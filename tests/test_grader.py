@@ -29,13 +29,27 @@ CELL_PLANTS = {
     "h_prev_input_gate_only": [('"h_prev": da @ W_h', '"h_prev": da_i @ W_h[: i.shape[1]]')],
 }
 BPTT_PLANTS = {
-    "per_step_dh_dropped": [("lstm.cell_backward(dh + dhs[t], dc, caches[t])", "lstm.cell_backward(dh, dc, caches[t])")],
-    "carried_dh_dropped": [("lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-                            "lstm.cell_backward(dhs[t] + (dh_T if t == len(caches) - 1 else 0), dc, caches[t])")],
-    "carried_dc_dropped": [("lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-                            "lstm.cell_backward(dh + dhs[t], dc if t == len(caches) - 1 else 0 * dc, caches[t])")],
-    "W_h_from_h_t": [("lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-                      "lstm.cell_backward(dh + dhs[t], dc, caches[t]._replace(h_prev=caches[t].o * caches[t].tanh_c))")],
+    "per_step_dh_dropped": [
+        ("lstm.cell_backward(dh + dhs[t], dc, caches[t])", "lstm.cell_backward(dh, dc, caches[t])")
+    ],
+    "carried_dh_dropped": [
+        (
+            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.cell_backward(dhs[t] + (dh_T if t == len(caches) - 1 else 0), dc, caches[t])",
+        )
+    ],
+    "carried_dc_dropped": [
+        (
+            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.cell_backward(dh + dhs[t], dc if t == len(caches) - 1 else 0 * dc, caches[t])",
+        )
+    ],
+    "W_h_from_h_t": [
+        (
+            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.cell_backward(dh + dhs[t], dc, caches[t]._replace(h_prev=caches[t].o * caches[t].tanh_c))",
+        )
+    ],
     "dh_T_ignored": [("dh, dc = dh_T, dc_T", "dh, dc = 0 * dh_T, dc_T")],
     "dc_T_ignored": [("dh, dc = dh_T, dc_T", "dh, dc = dh_T, 0 * dc_T")],
     "params_last_step": [("grads[k] = grads[k] + step[k]", "grads[k] = step[k]")],
@@ -84,7 +98,9 @@ def test_each_planted_step_mistake_is_named(key):
 def test_each_planted_mistake_is_named_through_time(key):
     if key in CELL_PLANTS:  # the student's own (wrong) step inside a correct loop
         cell = load("cell", CELL_PLANTS[key])
-        ns = load("bptt", lstm=types.SimpleNamespace(cell_forward=cell["cell_forward"], cell_backward=cell["cell_backward"]))
+        ns = load(
+            "bptt", lstm=types.SimpleNamespace(cell_forward=cell["cell_forward"], cell_backward=cell["cell_backward"])
+        )
     else:
         ns = load("bptt", BPTT_PLANTS[key])
     report = grader.grade_sequence(lstm.LSTM(), ns["forward"], ns["backward"])
@@ -140,11 +156,20 @@ def test_functions_that_cannot_be_graded_are_refused():
     with pytest.raises(grader.GraderError, match="expected a tuple"):
         grader.grade_step(lstm.LSTM(), lambda x, h, c, p: lstm.cell_forward(x, h, c, p)[:2], lstm.cell_backward)
     with pytest.raises(grader.GraderError, match=r"\['W_x'\] has shape \(4, 20\); expected \(20, 4\)"):
-        grader.grade_step(lstm.LSTM(), lstm.cell_forward,
-                          lambda dh, dc, cache: {**lstm.cell_backward(dh, dc, cache), "W_x": lstm.cell_backward(dh, dc, cache)["W_x"].T})
+        grader.grade_step(
+            lstm.LSTM(),
+            lstm.cell_forward,
+            lambda dh, dc, cache: {
+                **lstm.cell_backward(dh, dc, cache),
+                "W_x": lstm.cell_backward(dh, dc, cache)["W_x"].T,
+            },
+        )
     with pytest.raises(grader.GraderError, match=r"no gradient for \['b'\]"):
-        grader.grade_step(lstm.LSTM(), lstm.cell_forward,
-                          lambda dh, dc, cache: {k: v for k, v in lstm.cell_backward(dh, dc, cache).items() if k != "b"})
+        grader.grade_step(
+            lstm.LSTM(),
+            lstm.cell_forward,
+            lambda dh, dc, cache: {k: v for k, v in lstm.cell_backward(dh, dc, cache).items() if k != "b"},
+        )
     with pytest.raises(grader.GraderError, match="not a function"):
         grader.grade_sequence(lstm.LSTM(), None, lstm.backward)
 
@@ -161,6 +186,7 @@ def test_reference_solutions_plug_in_only_when_named(monkeypatch):
 
 # --------------------------------------------------------------------------- more slips outside the catalogue
 
+
 def _planted(name, plants):
     ns = load(name, plants)
     return ns["cell_forward"], ns["cell_backward"]
@@ -170,15 +196,28 @@ UNCATALOGUED = {  # slips no catalogued mistake describes, each with the blocks 
     "a wrong sign on the forget gate": ([("da_f = d_f * f * (1 - f)", "da_f = -d_f * f * (1 - f)")], 5, None),
     "dW_x doubled": ([('"W_x": da.T @ x', '"W_x": 2 * da.T @ x')], 5, ["W_x[i]", "W_x[f]", "W_x[g]", "W_x[o]"]),
     "σ′ missing on the forget gate only": ([("da_f = d_f * f * (1 - f)", "da_f = d_f")], 5, None),
-    "two catalogued mistakes at once": ([('"c_prev": delta * f', '"c_prev": delta'),
-                                         ('"b": da.sum(axis=0)', '"b": da.mean(axis=0)')], 5, None),
+    "two catalogued mistakes at once": (
+        [('"c_prev": delta * f', '"c_prev": delta'), ('"b": da.sum(axis=0)', '"b": da.mean(axis=0)')],
+        5,
+        None,
+    ),
     "dh_prev through W_x (H = D)": ([('"h_prev": da @ W_h', '"h_prev": da @ W_x')], 4, ["h_prev"]),
     "dx through W_h (H = D)": ([('"x": da @ W_x', '"x": da @ W_h')], 4, ["x"]),
     "each gate's block of W_h transposed in dh_prev (H = D)": (
-        [('"h_prev": da @ W_h', '"h_prev": sum(da[:, k * 4:(k + 1) * 4] @ W_h[k * 4:(k + 1) * 4].T for k in range(4))')],
-        4, ["h_prev"]),
-    "tanh′(c) written 1 − c²": ([("delta = dc + dh * o * (1 - tanh_c ** 2)", "delta = dc + dh * o * (1 - c ** 2)")],
-                                5, None),
+        [
+            (
+                '"h_prev": da @ W_h',
+                '"h_prev": sum(da[:, k * 4:(k + 1) * 4] @ W_h[k * 4:(k + 1) * 4].T for k in range(4))',
+            )
+        ],
+        4,
+        ["h_prev"],
+    ),
+    "tanh′(c) written 1 − c²": (
+        [("delta = dc + dh * o * (1 - tanh_c ** 2)", "delta = dc + dh * o * (1 - c ** 2)")],
+        5,
+        None,
+    ),
 }
 
 
@@ -216,15 +255,24 @@ def test_the_catalogued_mistakes_are_told_apart(cell):
     if cell.name == "lstm":
         results = {m.key: grader.lstm_step_backward(*dstate, cache, m.key) for m in grader.STEP_MISTAKES}
     else:
-        results = {m.key: grader.gru_step_backward(*dstate, cache, m.key, b_h=params["b_h"]) for m in grader.GRU_MISTAKES}
+        results = {
+            m.key: grader.gru_step_backward(*dstate, cache, m.key, b_h=params["b_h"]) for m in grader.GRU_MISTAKES
+        }
         if not cell.reset_after:  # b_hn sits outside r in Cho's form: that "mistake" changes nothing
             assert grader._distance(results.pop("gru_b_hn_unscaled"), ref) < 1e-15
-    assert grader._distance(grader.lstm_step_backward(*dstate, cache) if cell.name == "lstm"
-                            else grader.gru_step_backward(*dstate, cache, b_h=params["b_h"]), ref) < 1e-12
+    assert (
+        grader._distance(
+            grader.lstm_step_backward(*dstate, cache)
+            if cell.name == "lstm"
+            else grader.gru_step_backward(*dstate, cache, b_h=params["b_h"]),
+            ref,
+        )
+        < 1e-12
+    )
     keys = sorted(results)
     for a in keys:
         assert grader._distance(results[a], ref) > 1e-2, a
-        for b in keys[keys.index(a) + 1:]:
+        for b in keys[keys.index(a) + 1 :]:
             assert grader._distance(results[a], results[b]) > 1e-2, (a, b)
 
 
@@ -249,13 +297,20 @@ def test_reports_say_why_there_is_no_diagnosis():
 
 # Each GRU mistake as the slip a student would write in solutions/gru.py (PyTorch's form).
 GRU_PLANTS = {
-    "gru_z_swapped": [("dn = dh * (1 - z)", "dn = dh * z"), ("dz = dh * (h_prev - n)", "dz = dh * (n - h_prev)"),
-                      ("dh_direct = dh * z", "dh_direct = dh * (1 - z)")],
+    "gru_z_swapped": [
+        ("dn = dh * (1 - z)", "dn = dh * z"),
+        ("dz = dh * (h_prev - n)", "dz = dh * (n - h_prev)"),
+        ("dh_direct = dh * z", "dh_direct = dh * (1 - z)"),
+    ],
     "gru_reset_other_form": [  # Cho's rule: r scales h_prev before W_hn, b_hn outside the gate
-        ("dr = da_n * u_n", "dr = (da_n @ W_h[2 * H:]) * h_prev"), ("du_n = da_n * r", "du_n = da_n"),
-        ('"h_prev": dh_direct + du @ W_h',
-         '"h_prev": dh_direct + du[:, :2 * H] @ W_h[:2 * H] + (da_n @ W_h[2 * H:]) * r'),
-        ('"W_h": du.T @ h_prev', '"W_h": np.concatenate([du[:, :2 * H].T @ h_prev, da_n.T @ (r * h_prev)])')],
+        ("dr = da_n * u_n", "dr = (da_n @ W_h[2 * H:]) * h_prev"),
+        ("du_n = da_n * r", "du_n = da_n"),
+        (
+            '"h_prev": dh_direct + du @ W_h',
+            '"h_prev": dh_direct + du[:, :2 * H] @ W_h[:2 * H] + (da_n @ W_h[2 * H:]) * r',
+        ),
+        ('"W_h": du.T @ h_prev', '"W_h": np.concatenate([du[:, :2 * H].T @ h_prev, da_n.T @ (r * h_prev)])'),
+    ],
     "gru_direct_path_dropped": [('"h_prev": dh_direct + du @ W_h', '"h_prev": du @ W_h')],
     "gru_b_hn_unscaled": [('"b_h": du.sum(axis=0)', '"b_h": da.sum(axis=0)')],
     "gru_candidate_sigma_prime": [("da_n = dn * (1 - n ** 2)", "da_n = dn * n * (1 - n)")],
@@ -264,6 +319,7 @@ GRU_PLANTS = {
 
 def gru_sequence(ns):
     """A BPTT loop around a one-step GRU solution: the signatures grade_sequence expects."""
+
     def forward(x, params, h0):
         h, hs, caches = h0, [], []
         for x_t in x:
@@ -316,7 +372,7 @@ def test_gru_mistakes_in_chos_form():
     def pytorch_rule(dh, cc):  # the rule of the other form, where r scales W_hn h + b_hn
         cache, b_h = cc
         H = cache.n.shape[1]
-        u_n = cache.h_prev @ cache.W_h[2 * H:].T + b_h[2 * H:]
+        u_n = cache.h_prev @ cache.W_h[2 * H :].T + b_h[2 * H :]
         return lstm.gru_cell_backward(dh, cache._replace(reset_after=True, v=u_n, s=None))
 
     def no_direct_path(dh, cc):

@@ -19,7 +19,12 @@ def assert_same(p, q):
 def test_pytorch_round_trip_and_two_biases(rng):
     p = params(rng)
     sd = lstm.to_pytorch(p)
-    assert {k: v.shape for k, v in sd.items()} == {"weight_ih_l0": (8, 3), "weight_hh_l0": (8, 2), "bias_ih_l0": (8,), "bias_hh_l0": (8,)}
+    assert {k: v.shape for k, v in sd.items()} == {
+        "weight_ih_l0": (8, 3),
+        "weight_hh_l0": (8, 2),
+        "bias_ih_l0": (8,),
+        "bias_hh_l0": (8,),
+    }
     assert_same(lstm.from_pytorch(sd), p)
     split = dict(sd, bias_ih_l0=sd["bias_ih_l0"] - 0.3, bias_hh_l0=sd["bias_hh_l0"] + 0.3)
     assert_same(lstm.from_pytorch(split), p)  # only the sum of the two biases matters
@@ -41,7 +46,10 @@ def test_tensorflow1_round_trip_and_run_time_forget_bias(forget_bias, rng):
     # TensorFlow 1's computation: [x, h] @ kernel + bias, split i, j, f, o, forget_bias added at run time
     x, h, c = rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
     i, j, f, o = np.split(np.hstack([x, h]) @ kernel + bias, 4, axis=1)
-    sig = lambda z: 1 / (1 + np.exp(-z))
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
     c_tf = sig(f + forget_bias) * c + sig(i) * np.tanh(j)
     h_tf = sig(o) * np.tanh(c_tf)
     h_ours, c_ours, _ = lstm.cell_forward(x, h, c, p)

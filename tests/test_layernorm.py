@@ -17,7 +17,9 @@ def ln_backward(dy, cache):
 
 
 def test_layer_norm_gradients(rng):
-    errors = lstm.gradcheck(ln_layer, ln_backward, {"z": rng.normal(size=(4, 5)), "gamma": rng.normal(size=5), "beta": rng.normal(size=5)})
+    errors = lstm.gradcheck(
+        ln_layer, ln_backward, {"z": rng.normal(size=(4, 5)), "gamma": rng.normal(size=5), "beta": rng.normal(size=5)}
+    )
     assert max(errors.values()) < 1e-8
 
 
@@ -50,16 +52,22 @@ def test_cell_and_sequence_gradients(rng):
         h, c, cache = lstm.layer_norm_cell_forward(x, h_prev, c_prev, q)
         return (h, c), cache
 
-    errors = lstm.gradcheck(step, lambda d, cache: lstm.layer_norm_cell_backward(d[0], d[1], cache),
-                            dict(x=rng.normal(size=(3, 2)), h_prev=rng.normal(size=(3, 3)), c_prev=rng.normal(size=(3, 3)), **p))
+    errors = lstm.gradcheck(
+        step,
+        lambda d, cache: lstm.layer_norm_cell_backward(d[0], d[1], cache),
+        dict(x=rng.normal(size=(3, 2)), h_prev=rng.normal(size=(3, 3)), c_prev=rng.normal(size=(3, 3)), **p),
+    )
     assert max(errors.values()) < 1e-7
 
     def run(x, h0, c0, **q):
         hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.LayerNormTF(), x, q, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])),
-                            dict(x=rng.normal(size=(4, 3, 2)), h0=rng.normal(size=(3, 3)), c0=rng.normal(size=(3, 3)), **p))
+    errors = lstm.gradcheck(
+        run,
+        lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])),
+        dict(x=rng.normal(size=(4, 3, 2)), h0=rng.normal(size=(3, 3)), c0=rng.normal(size=(3, 3)), **p),
+    )
     assert max(errors.values()) < 1e-7
 
 
@@ -68,8 +76,15 @@ def test_forward_matches_sympy_and_tensorflow_semantics(rng):
     p = params(rng, D=2, H=3)
     x, h, c = rng.normal(size=(2, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     h1, c1, _ = lstm.layer_norm_cell_forward(x, h, c, p, forget_bias=1.0)
-    syms = [lsym.matrix("x", 2, 2), lsym.matrix("hp", 2, 3), lsym.matrix("cp", 2, 3), lsym.matrix("Wx", 12, 2),
-            lsym.matrix("Wh", 12, 3), lsym.matrix("g", 5, 3), lsym.matrix("be", 5, 3)]
+    syms = [
+        lsym.matrix("x", 2, 2),
+        lsym.matrix("hp", 2, 3),
+        lsym.matrix("cp", 2, 3),
+        lsym.matrix("Wx", 12, 2),
+        lsym.matrix("Wh", 12, 3),
+        lsym.matrix("g", 5, 3),
+        lsym.matrix("be", 5, 3),
+    ]
     hs, cs, _ = lsym.layer_norm_cell_forward(*syms, 1.0, sp.Float(1e-12))
     bind = dict(zip(syms, (x, h, c, p["W_x"], p["W_h"], p["gamma"], p["beta"])))
     assert lstm.relative_error(h1, lsym.numeric(hs, bind)) < 1e-14

@@ -16,6 +16,7 @@ def problem(rng=0, B=3, D=4, H=5):
     return harness.random_problem(lstm.LayerNormBa(), B=B, D=D, H=H, rng=rng)
 
 
+@pytest.mark.slow
 def test_forward_matches_the_sympy_step():
     """The NumPy step against the paper's equations written on SymPy matrices (forward only: fast)."""
     cell = lstm.LayerNormBa()
@@ -31,6 +32,7 @@ def test_forward_matches_the_sympy_step():
     assert lstm.relative_error(c, lsym.numeric(c_s, values)) < 1e-13
 
 
+@pytest.mark.slow
 def test_backward_matches_sympy_in_two_stages():
     """Every gradient of one step against sympy.diff, B = 1, D = 2, H = 3 (LN over 12 units and over 3).
 
@@ -127,6 +129,7 @@ def _zero_state_check(cell, h):
                           h=h, tol=np.inf, rng=np.random.default_rng(0))
 
 
+@pytest.mark.slow
 def test_a_zero_state_is_resolved_by_finite_differences():
     """From h0 = 0 (the start sequence_forward makes by default), LN_h normalises an all-zero row.
 

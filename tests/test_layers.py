@@ -42,6 +42,7 @@ def stack_gradcheck(cell, params, x, state0, lengths=None, fast=True):
     return errors
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", ALL_CELLS, ids=ids)
 def test_padded_bidirectional_stack_matches_finite_differences(cell):
     """Every parameter of both layers and both directions, the input and every initial state."""
@@ -49,6 +50,7 @@ def test_padded_bidirectional_stack_matches_finite_differences(cell):
     stack_gradcheck(cell, params, x, state0, lengths=[4, 2, 1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", CELLS, ids=ids)
 def test_full_length_bidirectional_stack_matches_finite_differences(cell):
     params, x, state0 = problem(cell, T=4, rng=1)
@@ -177,16 +179,30 @@ def test_init_stack_layout():
     "edit, error, match",
     [
         (lambda p: p.pop("b_l1"), ValueError, r"params lacks \['b_l1'\]"),
-        (lambda p: [p.pop(k) for k in list(p) if k.endswith("_l1_reverse")], ValueError,
-         r"reverse-direction keys for layer\(s\) \[0\] but not for \[1\]"),
+        (
+            lambda p: [p.pop(k) for k in list(p) if k.endswith("_l1_reverse")],
+            ValueError,
+            r"reverse-direction keys for layer\(s\) \[0\] but not for \[1\]",
+        ),
         (lambda p: p.update({"W_x_l3": p["W_x_l1"]}), ValueError, r"layer\(s\) \[2\] missing"),
         (lambda p: p.update({"weights": p["W_x_l1"]}), ValueError, r"unexpected keys \['weights'\]"),
-        (lambda p: p.update({"W_x_l1": p["W_x_l1"][:, :3]}), ValueError, r"layer 1 reads 3 inputs; it must read 8 = directions·H"),
+        (
+            lambda p: p.update({"W_x_l1": p["W_x_l1"][:, :3]}),
+            ValueError,
+            r"layer 1 reads 3 inputs; it must read 8 = directions·H",
+        ),
         (lambda p: p.update({"W_h_l0_reverse": p["W_h_l0_reverse"][:, :2]}), ValueError, r"layer 0 \(reverse\): W_h"),
         (lambda p: p.update({"b_l1": p["b_l1"].astype(np.float32)}), TypeError, "b has dtype float32"),
     ],
-    ids=["missing key", "reverse in some layers", "layer gap", "unknown key", "layers do not chain",
-         "bad shape", "mixed dtype"],
+    ids=[
+        "missing key",
+        "reverse in some layers",
+        "layer gap",
+        "unknown key",
+        "layers do not chain",
+        "bad shape",
+        "mixed dtype",
+    ],
 )
 def test_bad_params_are_refused(edit, error, match):
     cell = lstm.LSTM()
@@ -199,7 +215,9 @@ def test_bad_params_are_refused(edit, error, match):
 def test_bad_states_lengths_and_gradients_are_refused():
     cell = lstm.LSTM()
     params, x, (h0, c0) = problem(cell)
-    with pytest.raises(ValueError, match=r"h0 has shape \(2, 3, 4\); expected \(num_layers·directions, B, H\) = \(4, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"h0 has shape \(2, 3, 4\); expected \(num_layers·directions, B, H\) = \(4, 3, 4\)"
+    ):
         layers.stack_forward(cell, x, params, (h0[:2], c0))
     with pytest.raises(ValueError, match=r"c0 has shape \(3, 4\)"):
         layers.stack_forward(cell, x, params, (h0, c0[0]))
@@ -209,11 +227,13 @@ def test_bad_states_lengths_and_gradients_are_refused():
         layers.stack_forward(cell, x, params, h0)
     with pytest.raises(ValueError, match="non-finite"):
         layers.stack_forward(cell, x, params, (h0 * np.nan, c0))
-    for lengths, error, match in [([0, 2, 3], ValueError, "lengths must lie in 1"),
-                                  ([6, 2, 3], ValueError, "lengths must lie in 1"),
-                                  ([1.0, 2.0, 3.0], TypeError, "integers"),
-                                  (["a", "b", "c"], TypeError, "integers"),
-                                  ([1, 2], ValueError, r"expected \(B,\) = \(3,\)")]:
+    for lengths, error, match in [
+        ([0, 2, 3], ValueError, "lengths must lie in 1"),
+        ([6, 2, 3], ValueError, "lengths must lie in 1"),
+        ([1.0, 2.0, 3.0], TypeError, "integers"),
+        (["a", "b", "c"], TypeError, "integers"),
+        ([1, 2], ValueError, r"expected \(B,\) = \(3,\)"),
+    ]:
         with pytest.raises(error, match=match):
             layers.stack_forward(cell, x, params, (h0, c0), lengths=lengths)
     with pytest.raises(ValueError, match=r"x has shape"):
@@ -240,8 +260,9 @@ def test_one_part_states_may_be_bare_arrays():
     np.testing.assert_array_equal(hT1, hT2)
 
 
-@pytest.mark.parametrize("kind, cell", [("lstm", lstm.LSTM()), ("gru", lstm.GRU()), ("rnn", lstm.RNN()),
-                                        ("rnn", lstm.RNN("relu"))], ids=ids)
+@pytest.mark.parametrize(
+    "kind, cell", [("lstm", lstm.LSTM()), ("gru", lstm.GRU()), ("rnn", lstm.RNN()), ("rnn", lstm.RNN("relu"))], ids=ids
+)
 @pytest.mark.parametrize("L, bidirectional", [(2, True), (3, False), (1, True), (1, False)])
 def test_pytorch_layout_round_trip(kind, cell, L, bidirectional):
     """Depth and directions come from the keys; the RNN's nonlinearity from the argument."""
@@ -249,7 +270,9 @@ def test_pytorch_layout_round_trip(kind, cell, L, bidirectional):
     sd = stack_to_pytorch(cell, params)
     assert list(sd)[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
     assert len(sd) == 4 * L * (2 if bidirectional else 1)
-    assert ("weight_ih_l0_reverse" in sd) == bidirectional and f"weight_ih_l{L - 1}" in sd and f"weight_ih_l{L}" not in sd
+    assert (
+        ("weight_ih_l0_reverse" in sd) == bidirectional and f"weight_ih_l{L - 1}" in sd and f"weight_ih_l{L}" not in sd
+    )
     assert all(np.all(v == 0) for k, v in sd.items() if k.startswith("bias_hh")) == (kind != "gru")
     kw = {"nonlinearity": cell.nonlinearity} if kind == "rnn" else {}
     back_cell, back = stack_from_pytorch(sd, kind=kind, **kw)
@@ -294,12 +317,14 @@ def test_cells_pytorch_does_not_compute_are_refused():
     """torch.nn.GRU is reset_after=True: Cho's form would run its weights as another cell."""
     cho = lstm.GRU(reset_after=False)
     params, _, _ = problem(cho)
-    with pytest.raises(ValueError, match=r"GRU\(reset_after=False\) is Cho et al.'s form, which PyTorch does not compute"):
+    with pytest.raises(
+        ValueError, match=r"GRU\(reset_after=False\) is Cho et al.'s form, which PyTorch does not compute"
+    ):
         stack_to_pytorch(cho, params)
     assert stack_to_pytorch(lstm.GRU(), params).keys()  # the same parameters in PyTorch's form convert
     cell, _ = stack_from_pytorch(stack_to_pytorch(lstm.GRU(), params), kind="gru")
     assert cell.reset_after is True
-    with pytest.raises(ValueError, match=r"Peephole\(\) has no PyTorch module"):
+    with pytest.raises(ValueError, match=r"Peephole\(forget_bias=1\.0\) has no PyTorch module"):
         stack_to_pytorch(lstm.Peephole(), problem(lstm.Peephole())[0])
     with pytest.raises(TypeError, match="cell must be an lstm.Cell"):
         stack_to_pytorch("lstm", params)
@@ -315,9 +340,14 @@ def test_bias_free_modules_read_zero_biases():
 def test_bad_pytorch_state_dicts_are_refused():
     params, _, _ = problem(lstm.LSTM())
     sd = stack_to_pytorch(lstm.LSTM(), params)
-    with pytest.raises(ValueError, match=r"lacks \['bias_hh_l1', 'weight_ih_l1_reverse'.*torch.nn.LSTM\(num_layers=2, bidirectional=True\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"lacks \['bias_hh_l1', 'weight_ih_l1_reverse'.*torch.nn.LSTM\(num_layers=2, bidirectional=True\)",
+    ):
         stack_from_pytorch({k: v for k, v in sd.items() if k not in ("bias_hh_l1", "weight_ih_l1_reverse")})
-    with pytest.raises(ValueError, match=r"lacks \['weight_ih_l1_reverse', 'weight_hh_l1_reverse', 'bias_ih_l1_reverse'"):
+    with pytest.raises(
+        ValueError, match=r"lacks \['weight_ih_l1_reverse', 'weight_hh_l1_reverse', 'bias_ih_l1_reverse'"
+    ):
         stack_from_pytorch({k: v for k, v in sd.items() if not k.endswith("l1_reverse")})  # reverse in layer 0 only
     with pytest.raises(ValueError, match=r"lacks \['weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1'"):
         stack_from_pytorch({k.replace("_l1", "_l2"): v for k, v in sd.items()})  # a gap: layers 0 and 2
@@ -329,7 +359,9 @@ def test_bad_pytorch_state_dicts_are_refused():
         stack_from_pytorch({**sd, "weight_hr_l0": np.zeros((3, 3))})
     with pytest.raises(ValueError, match=r"unexpected keys \['weight_l0'\]"):
         stack_from_pytorch({**sd, "weight_l0": np.zeros((3, 3))})
-    with pytest.raises(ValueError, match=r"weight_hh_l0 has shape \(16, 4\); a torch.nn.RNN has \(blocks·H, H\) with blocks = 1"):
+    with pytest.raises(
+        ValueError, match=r"weight_hh_l0 has shape \(16, 4\); a torch.nn.RNN has \(blocks·H, H\) with blocks = 1"
+    ):
         stack_from_pytorch(sd, kind="rnn", nonlinearity="tanh")
     with pytest.raises(ValueError, match="kind is 'lstmp'"):
         stack_from_pytorch(sd, kind="lstmp")

@@ -79,15 +79,27 @@ def test_single_step_shapes_and_float32(rng):
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda h, W, b, y: lstm.output_forward(h[..., :3], W, b), ValueError, r"h has shape \(3, 2, 3\); expected \(\?, \?, H\) = \(\?, \?, 4\)"),
+        (
+            lambda h, W, b, y: lstm.output_forward(h[..., :3], W, b),
+            ValueError,
+            r"h has shape \(3, 2, 3\); expected \(\?, \?, H\) = \(\?, \?, 4\)",
+        ),
         (lambda h, W, b, y: lstm.output_forward(h, W, b[:4]), ValueError, r"b_y has shape \(4,\)"),
         (lambda h, W, b, y: lstm.output_forward(h.astype(np.float32), W, b), TypeError, "h has dtype float32"),
         (lambda h, W, b, y: lstm.sequence_loss(h, y.T), ValueError, r"targets has shape .*expected \(T, B\)"),
         (lambda h, W, b, y: lstm.sequence_loss(np.zeros((3, 2, 5)), y, np.ones((2, 3))), ValueError, "mask has shape"),
-        (lambda h, W, b, y: lstm.sequence_loss(np.zeros((3, 2, 5)), y, np.full((3, 2), 0.5)), ValueError, "only 0 and 1"),
+        (
+            lambda h, W, b, y: lstm.sequence_loss(np.zeros((3, 2, 5)), y, np.full((3, 2), 0.5)),
+            ValueError,
+            "only 0 and 1",
+        ),
         (lambda h, W, b, y: lstm.sequence_loss(np.zeros((3, 2, 5)), y + 5), ValueError, "class indices"),
         (lambda h, W, b, y: lstm.sequence_loss(np.zeros((3, 2, 5)), y.astype(float)), ValueError, "integers"),
-        (lambda h, W, b, y: lstm.output_backward(np.zeros((3, 2, 4)), lstm.output_forward(h, W, b)[1]), ValueError, "dlogits has shape"),
+        (
+            lambda h, W, b, y: lstm.output_backward(np.zeros((3, 2, 4)), lstm.output_forward(h, W, b)[1]),
+            ValueError,
+            "dlogits has shape",
+        ),
     ],
 )
 def test_bad_input(call, error, message, rng):

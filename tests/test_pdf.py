@@ -18,7 +18,9 @@ SPHINX = CONFIG["sphinx"]["config"]
 def latex_macros():
     """{name: (arguments, body)} of each \\renewcommand in the LaTeX preamble."""
     found = {}
-    for m in re.finditer(r"\\renewcommand\{\\(\w+)\}(?:\[(\d)\])?\{(.*)\}\s*$", SPHINX["latex_elements"]["preamble"], re.M):
+    for m in re.finditer(
+        r"\\renewcommand\{\\(\w+)\}(?:\[(\d)\])?\{(.*)\}\s*$", SPHINX["latex_elements"]["preamble"], re.M
+    ):
         found[m.group(1)] = (int(m.group(2) or 0), m.group(3))
     return found
 
@@ -43,7 +45,7 @@ def test_the_pdf_build_is_configured():
 
 def test_make_pdf_places_the_pdf_where_the_preface_links_it():
     makefile = (ROOT / "Makefile").read_text()
-    rule = makefile[makefile.index("\npdf:"):].split("\n\n")[0]
+    rule = makefile[makefile.index("\npdf:") :].split("\n\n")[0]
     assert "--builder pdflatex" in rule
     assert "_build/latex/book.pdf $(PDF_OUTPUT)/_build/html/_static/book.pdf" in rule
     # The root page book/preface.md is built as book/preface.html: one level below the site's root.

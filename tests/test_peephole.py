@@ -23,7 +23,9 @@ def step(x, h_prev, c_prev, **params):
 
 def test_cell_matches_finite_differences(rng):
     x, h, c, p = problem(rng)
-    errors = lstm.gradcheck(step, lambda d, cache: lstm.peephole_cell_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p))
+    errors = lstm.gradcheck(
+        step, lambda d, cache: lstm.peephole_cell_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p)
+    )
     assert set(errors) == set(NAMES) and max(errors.values()) < 1e-7
 
 
@@ -35,15 +37,25 @@ def test_sequence_matches_finite_differences(rng):
         hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.Peephole(), x, params, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p))
+    errors = lstm.gradcheck(
+        run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p)
+    )
     assert max(errors.values()) < 1e-7
 
 
 def test_cell_matches_sympy(rng):
     B, D, H = 2, 2, 2
-    sym = {"x": lsym.matrix("x", B, D), "h_prev": lsym.matrix("hp", B, H), "c_prev": lsym.matrix("cp", B, H),
-           "W_x": lsym.matrix("Wx", 4 * H, D), "W_h": lsym.matrix("Wh", 4 * H, H), "b": lsym.vector("b", 4 * H),
-           "p_i": lsym.vector("pi", H), "p_f": lsym.vector("pf", H), "p_o": lsym.vector("po", H)}
+    sym = {
+        "x": lsym.matrix("x", B, D),
+        "h_prev": lsym.matrix("hp", B, H),
+        "c_prev": lsym.matrix("cp", B, H),
+        "W_x": lsym.matrix("Wx", 4 * H, D),
+        "W_h": lsym.matrix("Wh", 4 * H, H),
+        "b": lsym.vector("b", 4 * H),
+        "p_i": lsym.vector("pi", H),
+        "p_f": lsym.vector("pf", H),
+        "p_o": lsym.vector("po", H),
+    }
     dh, dc = lsym.matrix("dh", B, H), lsym.matrix("dc", B, H)
     h, c, _ = lsym.peephole_cell_forward(*(sym[n] for n in NAMES))
     L = lsym.frobenius(h, dh) + lsym.frobenius(c, dc)

@@ -2,7 +2,7 @@
 import warnings
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
@@ -19,7 +19,7 @@ def finite_arrays(dtype, bound=1e4, min_dims=1, max_dims=3):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), dtype=DTYPES)
 def test_sigmoid_and_tanh_stay_in_range_without_warnings(data, dtype):
     z = data.draw(finite_arrays(dtype))
@@ -32,7 +32,7 @@ def test_sigmoid_and_tanh_stay_in_range_without_warnings(data, dtype):
     assert np.all((ds >= 0) & (ds <= 0.25)) and np.all((dt >= 0) & (dt <= 1))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), dtype=DTYPES)
 def test_softmax_is_a_distribution_for_any_logits(data, dtype):
     z = data.draw(finite_arrays(dtype))
@@ -46,7 +46,7 @@ def test_softmax_is_a_distribution_for_any_logits(data, dtype):
     assert np.all(lp <= 0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_cross_entropy_gradient_rows_sum_to_zero(data):
     logits = data.draw(finite_arrays(np.float64, bound=1e3, min_dims=2, max_dims=2))
@@ -58,7 +58,7 @@ def test_cross_entropy_gradient_rows_sum_to_zero(data):
     np.testing.assert_allclose(d.sum(axis=1), 0, atol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(H=st.integers(1, 5), D=st.integers(1, 5), order=st.permutations("ifgo"))
 def test_gate_reordering_round_trips(H, D, order):
     order = "".join(order)

@@ -23,7 +23,8 @@ def step(x, h_prev, c_prev, **params):
 def test_forward_matches_the_equations_one_example_at_a_time(rng):
     x, hp, cp, p = problem(rng)
     h, c, _ = lstm.scalar_gate_cell_forward(x, hp, cp, p)
-    sig = lambda z: 0.5 * (1 + np.tanh(z / 2))
+    def sig(z):
+        return 0.5 * (1 + np.tanh(z / 2))
     for b in range(x.shape[0]):  # eqs. (1)-(10) with the source's column vectors
         v = np.concatenate([x[b], hp[b], cp[b], [1.0]])
         g_i, g_f = sig(p["w_i"] @ v), sig(p["w_f"] @ v)
@@ -36,7 +37,9 @@ def test_forward_matches_the_equations_one_example_at_a_time(rng):
 
 def test_cell_matches_finite_differences(rng):
     x, h, c, p = problem(rng)
-    errors = lstm.gradcheck(step, lambda d, cache: lstm.scalar_gate_cell_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p))
+    errors = lstm.gradcheck(
+        step, lambda d, cache: lstm.scalar_gate_cell_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p)
+    )
     assert set(errors) == {"x", "h_prev", "c_prev", *PARAMS} and max(errors.values()) < 1e-7
 
 
@@ -48,15 +51,23 @@ def test_sequence_matches_finite_differences(rng):
         hs, (h_T, c_T), caches = lstm.sequence_forward(lstm.ScalarGate(), x, params, (h0, c0))
         return (hs, h_T, c_T), caches
 
-    errors = lstm.gradcheck(run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p))
+    errors = lstm.gradcheck(
+        run, lambda d, caches: lstm.sequence_backward(d[0], caches, (d[1], d[2])), dict(x=xs, h0=h0, c0=c0, **p)
+    )
     assert set(errors) == {"x", "h0", "c0", *PARAMS} and max(errors.values()) < 1e-7
 
 
 def test_cell_matches_sympy(rng):
     D, H = 2, 2
-    sym = {"x": lsym.vector("x", D), "h_prev": lsym.vector("hp", H), "c_prev": lsym.vector("cp", H),
-           "w_i": lsym.vector("wi", D + 2 * H + 1), "w_f": lsym.vector("wf", D + 2 * H + 1),
-           "w_o": lsym.vector("wo", D + 2 * H + 1), "W_g": lsym.matrix("Wg", D + H + 1, H)}
+    sym = {
+        "x": lsym.vector("x", D),
+        "h_prev": lsym.vector("hp", H),
+        "c_prev": lsym.vector("cp", H),
+        "w_i": lsym.vector("wi", D + 2 * H + 1),
+        "w_f": lsym.vector("wf", D + 2 * H + 1),
+        "w_o": lsym.vector("wo", D + 2 * H + 1),
+        "W_g": lsym.matrix("Wg", D + H + 1, H),
+    }
     dh, dc = lsym.vector("dh", H), lsym.vector("dc", H)
     h, c, _ = lsym.scalar_gate_cell_forward(*sym.values())
     L = (dh.T * h + dc.T * c)[0]

@@ -96,6 +96,7 @@ def test_batch_equals_loop_over_examples(rng):
         np.testing.assert_allclose(summed[n], batch[n], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("T, H", [(3, 1), (2, 2)], ids=["three steps", "off-diagonal W_h"])
 def test_matches_sympy(T, H, rng):
     """Every path through time (T = 3), and W_h's off-diagonal entries (H = 2), within seconds.
@@ -129,10 +130,18 @@ def test_matches_sympy(T, H, rng):
 
 def test_float32_agrees_with_float64(rng):
     x, h0, c0, p = problem(rng)
-    hs64, _, cache64 = lstm.forward(x.astype(np.float32).astype(np.float64), {k: v.astype(np.float32).astype(np.float64) for k, v in p.items()},
-                                    h0.astype(np.float32).astype(np.float64), c0.astype(np.float32).astype(np.float64))
-    hs32, (h32, c32), cache32 = lstm.forward(x.astype(np.float32), {k: v.astype(np.float32) for k, v in p.items()},
-                                            h0.astype(np.float32), c0.astype(np.float32))
+    hs64, _, cache64 = lstm.forward(
+        x.astype(np.float32).astype(np.float64),
+        {k: v.astype(np.float32).astype(np.float64) for k, v in p.items()},
+        h0.astype(np.float32).astype(np.float64),
+        c0.astype(np.float32).astype(np.float64),
+    )
+    hs32, (h32, c32), cache32 = lstm.forward(
+        x.astype(np.float32),
+        {k: v.astype(np.float32) for k, v in p.items()},
+        h0.astype(np.float32),
+        c0.astype(np.float32),
+    )
     assert hs32.dtype == h32.dtype == c32.dtype == np.float32
     assert lstm.relative_error(hs32, hs64) < 1e-5
     dhs = rng.normal(size=hs64.shape)
@@ -166,14 +175,38 @@ def test_missing_initial_states_are_zeros(rng):
     "call, error, message",
     [
         (lambda x, h0, c0, p: lstm.forward(x[0], p), ValueError, r"x has shape \(3, 2\); expected \(T, B, D\)"),
-        (lambda x, h0, c0, p: lstm.forward(x[..., :1], p), ValueError, r"x has shape \(4, 3, 1\); expected \(T, B, D\) = \(T, B, 2\)"),
-        (lambda x, h0, c0, p: lstm.forward(x, p, h0[:2]), ValueError, r"h0 has shape \(2, 3\); expected \(B, H\) = \(3, 3\)"),
+        (
+            lambda x, h0, c0, p: lstm.forward(x[..., :1], p),
+            ValueError,
+            r"x has shape \(4, 3, 1\); expected \(T, B, D\) = \(T, B, 2\)",
+        ),
+        (
+            lambda x, h0, c0, p: lstm.forward(x, p, h0[:2]),
+            ValueError,
+            r"h0 has shape \(2, 3\); expected \(B, H\) = \(3, 3\)",
+        ),
         (lambda x, h0, c0, p: lstm.forward(x, p, None, c0.T[:2]), ValueError, "c0 has shape"),
-        (lambda x, h0, c0, p: lstm.forward(x.astype(np.float32), p), TypeError, "x has dtype float32; expected float64"),
+        (
+            lambda x, h0, c0, p: lstm.forward(x.astype(np.float32), p),
+            TypeError,
+            "x has dtype float32; expected float64",
+        ),
         (lambda x, h0, c0, p: lstm.forward(np.where(x > 1, np.nan, x), p), ValueError, "x contains"),
-        (lambda x, h0, c0, p: lstm.backward(np.zeros((4, 3, 2)), lstm.forward(x, p)[2]), ValueError, r"dhs has shape \(4, 3, 2\); expected \(T, B, H\) = \(4, 3, 3\)"),
-        (lambda x, h0, c0, p: lstm.backward(None, lstm.forward(x, p)[2], np.zeros((3, 4))), ValueError, "dh_T has shape"),
-        (lambda x, h0, c0, p: lstm.backward(None, lstm.forward(x, p)[2], None, np.zeros((3, 3), np.float32)), TypeError, "dc_T has dtype float32"),
+        (
+            lambda x, h0, c0, p: lstm.backward(np.zeros((4, 3, 2)), lstm.forward(x, p)[2]),
+            ValueError,
+            r"dhs has shape \(4, 3, 2\); expected \(T, B, H\) = \(4, 3, 3\)",
+        ),
+        (
+            lambda x, h0, c0, p: lstm.backward(None, lstm.forward(x, p)[2], np.zeros((3, 4))),
+            ValueError,
+            "dh_T has shape",
+        ),
+        (
+            lambda x, h0, c0, p: lstm.backward(None, lstm.forward(x, p)[2], None, np.zeros((3, 3), np.float32)),
+            TypeError,
+            "dc_T has dtype float32",
+        ),
     ],
 )
 def test_bad_input(call, error, message, rng):

@@ -6,7 +6,7 @@ import pytest
 
 import lstm
 from lstm.clip import clip_grad_norm, clip_grad_value
-from lstm.optim import SGD, Adagrad, Adam, RMSprop
+from lstm.optim import Adam
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build")
 

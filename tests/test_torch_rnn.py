@@ -8,7 +8,9 @@ import pytest
 
 import lstm
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build and runs these checks")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build and runs these checks"
+)
 
 TOL = 1e-10
 T, B, D, H = 6, 3, 4, 5
@@ -47,9 +49,14 @@ def errors_layer(kind, cell, from_pytorch, **kw):
     params = from_pytorch(numpy_dict(net))
     hs, (h_T,), cache = lstm.sequence_forward(cell, x.detach().numpy(), params, (h0[0].detach().numpy(),))
     g = lstm.sequence_backward(dhs.numpy(), cache, (dhT[0].numpy(),))
-    errors = {"hs": relerr(hs, hs_t), "h_T": relerr(h_T, hT_t[0]), "x": relerr(g["x"], x.grad),
-              "h0": relerr(g["h0"], h0.grad[0]), "W_x": relerr(g["W_x"], net.weight_ih_l0.grad),
-              "W_h": relerr(g["W_h"], net.weight_hh_l0.grad)}
+    errors = {
+        "hs": relerr(hs, hs_t),
+        "h_T": relerr(h_T, hT_t[0]),
+        "x": relerr(g["x"], x.grad),
+        "h0": relerr(g["h0"], h0.grad[0]),
+        "W_x": relerr(g["W_x"], net.weight_ih_l0.grad),
+        "W_h": relerr(g["W_h"], net.weight_hh_l0.grad),
+    }
     if "b" in g:  # the RNN's one bias receives what each of PyTorch's two does
         errors["b~bias_ih"] = relerr(g["b"], net.bias_ih_l0.grad)
         errors["b~bias_hh"] = relerr(g["b"], net.bias_hh_l0.grad)
@@ -71,8 +78,13 @@ def errors_cell(kind, cell, from_pytorch, **kw):
     (h1 * dh).sum().backward()
     (h_np,), cache = cell.step_forward(x.detach().numpy(), (h.detach().numpy(),), params)
     g = cell.step_backward((dh.numpy(),), cache)
-    errors = {"h": relerr(h_np, h1), "x": relerr(g["x"], x.grad), "h_prev": relerr(g["h_prev"], h.grad),
-              "W_x": relerr(g["W_x"], mod.weight_ih.grad), "W_h": relerr(g["W_h"], mod.weight_hh.grad)}
+    errors = {
+        "h": relerr(h_np, h1),
+        "x": relerr(g["x"], x.grad),
+        "h_prev": relerr(g["h_prev"], h.grad),
+        "W_x": relerr(g["W_x"], mod.weight_ih.grad),
+        "W_h": relerr(g["W_h"], mod.weight_hh.grad),
+    }
     if "b" in g:
         errors["b~bias_ih"] = relerr(g["b"], mod.bias_ih.grad)
         errors["b~bias_hh"] = relerr(g["b"], mod.bias_hh.grad)
@@ -147,15 +159,25 @@ def test_padded_batch_matches_packed_sequence(kind):
 
     cell, convert = (lstm.RNN(), lstm.rnn_from_pytorch) if kind == "RNN" else (lstm.GRU(), lstm.gru_from_pytorch)
     params = convert(numpy_dict(net))
-    hs, (h_T,), cache = lstm.sequence_forward(cell, x.detach().numpy(), params, (h0[0].detach().numpy(),),
-                                              lengths=np.array(lengths))
+    hs, (h_T,), cache = lstm.sequence_forward(
+        cell, x.detach().numpy(), params, (h0[0].detach().numpy(),), lengths=np.array(lengths)
+    )
     g = lstm.sequence_backward(dhs.numpy(), cache, (dhT[0].numpy(),))
-    errors = {"hs": relerr(hs, hs_t), "h_T": relerr(h_T, hT[0]), "x": relerr(g["x"], x.grad),
-              "h0": relerr(g["h0"], h0.grad[0]), "W_x": relerr(g["W_x"], net.weight_ih_l0.grad),
-              "W_h": relerr(g["W_h"], net.weight_hh_l0.grad)}
+    errors = {
+        "hs": relerr(hs, hs_t),
+        "h_T": relerr(h_T, hT[0]),
+        "x": relerr(g["x"], x.grad),
+        "h0": relerr(g["h0"], h0.grad[0]),
+        "W_x": relerr(g["W_x"], net.weight_ih_l0.grad),
+        "W_h": relerr(g["W_h"], net.weight_hh_l0.grad),
+    }
     bias = ("b", "b") if kind == "RNN" else ("b_x", "b_h")
-    errors.update({f"{bias[0]}~bias_ih": relerr(g[bias[0]], net.bias_ih_l0.grad),
-                   f"{bias[1]}~bias_hh": relerr(g[bias[1]], net.bias_hh_l0.grad)})
+    errors.update(
+        {
+            f"{bias[0]}~bias_ih": relerr(g[bias[0]], net.bias_ih_l0.grad),
+            f"{bias[1]}~bias_hh": relerr(g[bias[1]], net.bias_hh_l0.grad),
+        }
+    )
     assert_small(errors)
 
 

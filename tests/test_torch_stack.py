@@ -32,7 +32,9 @@ def compare(kind, num_layers, bidirectional, lengths=None, seed=0):
             if name.startswith("bias"):
                 p.uniform_(-1, 1)
     kw = {"nonlinearity": net.nonlinearity} if kind.startswith("rnn") else {}
-    cell, params = stack_from_pytorch({k: v.numpy() for k, v in net.state_dict().items()}, kind=kind.split("-")[0], **kw)
+    cell, params = stack_from_pytorch(
+        {k: v.numpy() for k, v in net.state_dict().items()}, kind=kind.split("-")[0], **kw
+    )
     assert repr(cell) == repr(expected)  # the RNN's nonlinearity travels in the returned cell
     LD = num_layers * (2 if bidirectional else 1)
     x = torch.randn(T, B, D, dtype=torch.float64, requires_grad=True)
@@ -49,8 +51,9 @@ def compare(kind, num_layers, bidirectional, lengths=None, seed=0):
     dstate = [torch.randn_like(s) for s in sT_t]
     ((out_t * dout).sum() + sum((s * d).sum() for s, d in zip(sT_t, dstate))).backward()
 
-    out, sT, cache = layers.stack_forward(cell, x.detach().numpy(), params, tuple(s.detach().numpy() for s in s0),
-                                          lengths=lengths)
+    out, sT, cache = layers.stack_forward(
+        cell, x.detach().numpy(), params, tuple(s.detach().numpy() for s in s0), lengths=lengths
+    )
     g = layers.stack_backward(dout.numpy(), cache, tuple(d.numpy() for d in dstate))
     err = lstm.relative_error
     errors = {"out": err(out, out_t.detach().numpy()), "x": err(g["x"], x.grad.numpy())}

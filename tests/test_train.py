@@ -113,7 +113,9 @@ def test_reproducible_from_the_seed():
     runs = []
     for _ in range(2):
         params = {"w": np.zeros(2)}
-        h = train(quadratic, params, Adam(params, lr=0.1), noisy, steps=20, rng=np.random.default_rng(5), progress=False)
+        h = train(
+            quadratic, params, Adam(params, lr=0.1), noisy, steps=20, rng=np.random.default_rng(5), progress=False
+        )
         runs.append((params["w"].copy(), h.loss))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
@@ -129,8 +131,17 @@ def test_an_lstm_learns_with_the_loop():
         return x, x[0].copy()
 
     test = batches(0, np.random.default_rng(99))
-    h = train(model, params, Adam(params, lr=2e-2), batches, steps=300, evaluate=lambda p: model.loss(p, test),
-              eval_every=50, rng=rng, progress=False)
+    h = train(
+        model,
+        params,
+        Adam(params, lr=2e-2),
+        batches,
+        steps=300,
+        evaluate=lambda p: model.loss(p, test),
+        eval_every=50,
+        rng=rng,
+        progress=False,
+    )
     assert h.eval_loss[-1] < 0.1 * h.eval_loss[0]
 
 
@@ -154,8 +165,16 @@ def test_progress_bar_when_forced(capsys):
 
 def test_plot():
     params = {"w": np.zeros(2)}
-    h = train(quadratic, params, SGD(params, lr=0.1), target_batches, steps=30,
-              evaluate=lambda p: quadratic(p, np.array([1.0, -2.0]))[0], eval_every=5, progress=False)
+    h = train(
+        quadratic,
+        params,
+        SGD(params, lr=0.1),
+        target_batches,
+        steps=30,
+        evaluate=lambda p: quadratic(p, np.array([1.0, -2.0]))[0],
+        eval_every=5,
+        progress=False,
+    )
     ax = plot_history({"sgd": h, "again": h}, smooth=5)
     assert len(ax.lines) == 4 and ax.get_yscale() == "log"
     import matplotlib.pyplot as plt
@@ -177,6 +196,7 @@ def test_clear_errors():
     with pytest.raises(TypeError, match="batches"):
         train(quadratic, params, opt, 3, steps=1)
     with pytest.raises(ValueError, match=r"unexpected \['v'\]"):
-        train(lambda p, b: (1.0, {"w": np.ones(2), "v": np.ones(1)}), params, opt, target_batches, steps=1,
-              progress=False)
+        train(
+            lambda p, b: (1.0, {"w": np.ones(2), "v": np.ones(1)}), params, opt, target_batches, steps=1, progress=False
+        )
     assert isinstance(History(), History)

@@ -4,6 +4,10 @@ Every function here is shown, derived and checked in the book.  The SymPy
 helpers live in :mod:`lstm.symbolic` (imported on demand, since SymPy is
 slow to import and the numeric code does not need it).
 """
+from importlib import metadata as _metadata
+
+from . import experiments, grader, harness, models, optim, tasks
+from . import train as training
 from .activations import (
     log_softmax,
     sigmoid,
@@ -16,50 +20,54 @@ from .activations import (
     tanh_grad,
     tanh_grad_from_output,
 )
-from . import grader, harness
+from .cell import CellCache, cell_backward, cell_forward, cell_step, cell_step_backward, init_params
 from .cells import LSTM, Cell, SequenceRun, sequence_backward, sequence_forward
-from .rnn import RNN, rnn_cell_backward, rnn_cell_forward
-from .gru import GRU, gru_cell_backward, gru_cell_forward, init_gru_params
-from .interop_rnn import gru_from_pytorch, gru_to_pytorch, rnn_from_pytorch, rnn_to_pytorch
-from .cell import CellCache, cell_backward, cell_forward, init_params
+from .clip import clip_grad_norm, clip_grad_value, total_norm
+from .datasets import data_path
+from .dropout import dropout_backward, dropout_forward, dropout_mask
 from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .gru import GRU, gru_cell_backward, gru_cell_forward, init_gru_params
+from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
+from .interop_rnn import gru_from_pytorch, gru_to_pytorch, rnn_from_pytorch, rnn_to_pytorch
+from .interop_stack import stack_from_pytorch, stack_to_pytorch
+from .layernorm import (
+    LayerNormBa,
+    LayerNormTF,
+    init_layer_norm_ba_params,
+    init_layer_norm_params,
+    layer_norm_ba_cell_backward,
+    layer_norm_ba_cell_forward,
+    layer_norm_backward,
+    layer_norm_cell_backward,
+    layer_norm_cell_forward,
+    layer_norm_forward,
+)
+from .layers import StackRun, init_stack, join_stack, split_stack, stack_backward, stack_dims, stack_forward
+from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
+from .models import LastStepMSE, StepwiseCrossEntropy, init_model
+from .optim import SGD, Adagrad, Adam, RMSprop
+from .output import output_backward, output_forward, sequence_loss
 from .peephole import Peephole, init_peephole_params, peephole_cell_backward, peephole_cell_forward
-from .sequence import SequenceCache, backward, forward
+from .rnn import RNN, rnn_cell_backward, rnn_cell_forward
 from .scalargate import (
     ScalarGate,
     init_scalar_gate_params,
     scalar_gate_cell_backward,
     scalar_gate_cell_forward,
 )
-from .output import output_backward, output_forward, sequence_loss
-from .interop import from_keras, from_pytorch, from_tensorflow1, to_keras, to_pytorch, to_tensorflow1
-from .layers import StackRun, init_stack, join_stack, split_stack, stack_backward, stack_dims, stack_forward
-from .interop_stack import stack_from_pytorch, stack_to_pytorch
-from .layernorm import (
-    LayerNormBa,
-    LayerNormTF,
-    init_layer_norm_ba_params,
-    layer_norm_ba_cell_backward,
-    layer_norm_ba_cell_forward,
-    init_layer_norm_params,
-    layer_norm_backward,
-    layer_norm_cell_backward,
-    layer_norm_cell_forward,
-    layer_norm_forward,
-)
-from .variants import VARIANTS, Variant, all_variants
-from .layout import GATES, ORDERS, fold_bias, param_shapes, reorder_gates, split_gates, stack_weights
-from . import optim
-from .clip import clip_grad_norm, clip_grad_value, total_norm
-from .optim import SGD, Adagrad, Adam, RMSprop
-from . import experiments, models, tasks, train as training
-from .models import LastStepMSE, StepwiseCrossEntropy, init_model
+from .sequence import SequenceCache, backward, forward
 from .train import History, Patience, Target, plot_history, train
-from .datasets import data_path
+from .variants import VARIANTS, Variant, all_variants
 
-__version__ = "0.1.0"
+try:  # the one version is pyproject.toml's, as installed (pip install -e . included)
+    __version__ = _metadata.version("lstm-derived")
+except _metadata.PackageNotFoundError:  # the source tree on sys.path, not installed
+    __version__ = "0+unknown"
 
 __all__ = [
+    "dropout_mask",
+    "dropout_forward",
+    "dropout_backward",
     "data_path",
     "StackRun",
     "init_stack",
@@ -85,6 +93,8 @@ __all__ = [
     "Target",
     "init_model",
     "experiments",
+    "grader",
+    "harness",
     "models",
     "tasks",
     "plot_history",
@@ -123,6 +133,8 @@ __all__ = [
     "backward",
     "cell_backward",
     "cell_forward",
+    "cell_step",
+    "cell_step_backward",
     "fold_bias",
     "forward",
     "from_keras",

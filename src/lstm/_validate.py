@@ -7,8 +7,8 @@ later as a broadcasting accident or a silently wrong number.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
 import numbers
+from collections.abc import Mapping, MutableMapping, Sequence
 
 import numpy as np
 

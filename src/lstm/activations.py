@@ -9,7 +9,7 @@ Conventions
   so each derivative formula exists exactly once in the package.
 * Every public function preserves float32 and float64 and refuses other
   dtypes, shapes it cannot use and non-finite values (see
-  :mod:`lstm._validate`), then calls an unchecked core (``_sigmoid`` …) that
+  the package's private module ``lstm._validate``), then calls an unchecked core (``_sigmoid`` …) that
   holds the formula.  The LSTM code, which validates its own inputs once,
   calls the cores directly, so each formula exists once and a mistake in it
   shows up everywhere.

@@ -110,6 +110,14 @@ class Audit:
 
     @contextmanager
     def item(self, where: str, claim: str, verdict: str, *, fix: str = "—"):
+        """A ``with`` block for one verdict: it yields a :class:`Check`, and on leaving records the row.
+
+        ``where`` names the item in the source, ``claim`` is what the source says, ``verdict`` one of
+        ``"correct"``, ``"typo"``, ``"wrong"``, and ``fix`` the corrected form (required unless correct).
+        The row enters the table only if the block's checks fit the verdict: for ``"correct"`` at
+        least one check that holds and none that fails; otherwise at least one that fails (the item as
+        printed) and one that holds (the fix).  Anything else raises.
+        """
         if verdict not in VERDICTS:
             raise ValueError(f"verdict {verdict!r} is not one of {VERDICTS}")
         if any(r.where == where for r in self.rows):
@@ -121,19 +129,25 @@ class Audit:
         if verdict == "correct" and (check.holds == 0 or check.fails):
             raise AssertionError(f"{where}: 'correct' needs a check that it holds and none that it fails")
         if verdict != "correct" and (check.holds == 0 or check.fails == 0):
-            raise AssertionError(f"{where}: {verdict!r} needs a check that the printed form fails and one that the fix holds")
+            raise AssertionError(
+                f"{where}: {verdict!r} needs a check that the printed form fails and one that the fix holds"
+            )
         self.rows.append(Row(where, claim, verdict, fix))
 
     def counts(self) -> dict[str, int]:
         return {v: sum(r.verdict == v for r in self.rows) for v in VERDICTS}
 
     def markdown(self) -> str:
-        esc = lambda s: s.replace("|", r"\|").replace("\n", " ")
+        def esc(s):
+            return s.replace("|", r"\|").replace("\n", " ")
+
         lines = ["| item | the source says | verdict | corrected form |", "| --- | --- | --- | --- |"]
         lines += [f"| {esc(r.where)} | {esc(r.claim)} | **{r.verdict}** | {esc(r.fix)} |" for r in self.rows]
         n = self.counts()
         lines.append("")
-        lines.append(f"Source `{self.source}`: {len(self.rows)} items, " + ", ".join(f"{n[v]} {v}" for v in VERDICTS) + ".")
+        lines.append(
+            f"Source `{self.source}`: {len(self.rows)} items, " + ", ".join(f"{n[v]} {v}" for v in VERDICTS) + "."
+        )
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:

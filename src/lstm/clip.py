@@ -46,7 +46,7 @@ def total_norm(grads, norm_type: float = 2.0) -> float:
     _check_grads(grads, finite=False)
     if not grads:
         return 0.0
-    norms = []
+    norms: list[float] = []
     for g in grads.values():
         a = np.abs(g.astype(np.float64, copy=False)).ravel()
         if p == math.inf:
@@ -55,12 +55,12 @@ def total_norm(grads, norm_type: float = 2.0) -> float:
             norms.append(np.sqrt(a @ a))
         else:
             norms.append(np.sum(a**p) ** (1.0 / p))
-    norms = np.array(norms)
+    each = np.array(norms)
     if p == math.inf:
-        return float(norms.max())
+        return float(each.max())
     if p == 2.0:
-        return float(np.sqrt(norms @ norms))
-    return float(np.sum(norms**p) ** (1.0 / p))
+        return float(np.sqrt(each @ each))
+    return float(np.sum(each**p) ** (1.0 / p))
 
 
 def clip_grad_norm(grads: dict, max_norm: float, norm_type: float = 2.0, *, error_if_nonfinite: bool = False) -> float:
@@ -74,7 +74,7 @@ def clip_grad_norm(grads: dict, max_norm: float, norm_type: float = 2.0, *, erro
     ----------
     grads : dict of float arrays of any shapes, changed in place.
     max_norm : the threshold θ, >= 0.
-    norm_type : p of the p-norm (default 2), or ``float("inf")`` for the largest |entry|.
+    norm_type : p of the p-norm (default 2), or ``float("inf")`` for the largest absolute entry.
     error_if_nonfinite : raise if the norm is NaN or infinite (torch's option;
         by default, as in torch, the gradients are then scaled by NaN).
 

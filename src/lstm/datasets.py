@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import pathlib
 
-#: The folder that holds the data files.
+#: The folder that holds the data files (``src/lstm/data`` in the repository).
+#:
+#: :meta hide-value:
 DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
 
 

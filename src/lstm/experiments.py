@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 
-from .cells import Cell, LSTM
+from .cells import LSTM, Cell
 from .models import LastStepMSE, StepwiseCrossEntropy, init_model
 from .optim import Adam
 from .tasks import REBER_SYMBOLS, adding_problem, reber_batch, reber_correct, reber_strings
@@ -73,7 +73,8 @@ def adding_1997_run(cell: Cell | None, T: int, seed: int, *, steps: int, H: int 
     rng = np.random.default_rng(seed)
     model = LastStepMSE(cell)
     params = init_model(cell, 2, H, 1, rng=rng)
-    recent = deque(maxlen=-(-window // B))  # per batch: (wrong, sum of squared errors, count)
+    # per batch: (wrong, sum of squared errors, count)
+    recent: deque[tuple[int, float, int]] = deque(maxlen=-(-window // B))
 
     def loss_and_grads(p, batch):
         loss, grads, pred = model.loss_grads_pred(p, batch)
@@ -87,11 +88,15 @@ def adding_1997_run(cell: Cell | None, T: int, seed: int, *, steps: int, H: int 
             return 1.0
         return sum(w for w, _, _ in recent) / n
 
-    def rule(wrong_fraction):
-        n = sum(c for _, _, c in recent)
-        return wrong_fraction == 0.0 and sum(s for _, s, _ in recent) / n < 0.01
+    class Rule1997:  # an early_stop that names itself in history.stop_reason, as Target and Patience do
+        def __call__(self, wrong_fraction):
+            n = sum(c for _, _, c in recent)
+            return wrong_fraction == 0.0 and sum(s for _, s, _ in recent) / n < 0.01
 
-    rule.describe = lambda: f"the 1997 rule: MSE < 0.01 and no error >= 0.04 over the last {window} sequences"
+        def describe(self) -> str:
+            return f"the 1997 rule: MSE < 0.01 and no error >= 0.04 over the last {window} sequences"
+
+    rule = Rule1997()
 
     history = train(loss_and_grads, params, Adam(params, lr=lr),
                     lambda step, r: adding_problem_1997(T, B, rng=r), steps=steps, clip=clip,

@@ -113,6 +113,8 @@ def step_jacobian(cell: Cell, x, state, params) -> np.ndarray:
         [[∂h_t/∂h_{t-1}, ∂h_t/∂c_{t-1}], [∂c_t/∂h_{t-1}, ∂c_t/∂c_{t-1}]],
         each block (H, H), row = output unit, column = input unit.
 
+    Notes
+    -----
     Row k of J[b] is the vector-Jacobian product e_kᵀ J, which is what the
     cell's backward pass computes from the unit vector e_k; every example is
     repeated nH times so that all nH unit vectors go through one batched
@@ -125,7 +127,8 @@ def step_jacobian(cell: Cell, x, state, params) -> np.ndarray:
     state = cell.check_state(state, B, H, dtype, where="_prev")
     names = cell.state_names
     n = len(names) * H
-    rep = lambda a: np.repeat(a, n, axis=0)  # example b occupies rows b·n … b·n + n − 1
+    def rep(a):  # example b occupies rows b·n … b·n + n − 1
+        return np.repeat(a, n, axis=0)
     _, cache = cell.step_forward(rep(x), tuple(rep(s) for s in state), params)
     eye = np.tile(np.eye(n, dtype=dtype), (B, 1))  # (B·n, n): row b·n + k is e_k
     dstate = tuple(eye[:, j * H : (j + 1) * H] for j in range(len(names)))
@@ -167,7 +170,7 @@ def decay_rate(norms, lo: int, hi: int) -> float:
 
 
 def scale_to_radius(W, radius: float) -> np.ndarray:
-    """``W`` (H, H) rescaled so that its spectral radius (largest |eigenvalue|) is ``radius``."""
+    """``W`` (H, H) rescaled so that its spectral radius (the largest absolute value of an eigenvalue) is ``radius``."""
     W = check_array("W", W, ("H", "H"))
     if not radius > 0:
         raise ValueError(f"radius is {radius!r}; expected a number > 0")

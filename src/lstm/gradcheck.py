@@ -100,15 +100,23 @@ def gradcheck(
         subset of this many (drawn with ``rng``); ``None`` checks them all.
     rng : a ``numpy.random.Generator`` (default: seeded with 0).
 
-    Returns the relative error per checked input; raises ``AssertionError``
-    naming every input whose error exceeds ``tol``.
+    Returns
+    -------
+    errors : ``{name: relative error}`` for every checked input.
+
+    Raises
+    ------
+    AssertionError
+        If an input's error exceeds ``tol``; the message names every such input.
     """
     rng = np.random.default_rng(0) if rng is None else rng
     values = {}
     for name, value in inputs.items():
         values[name] = check_array(name, value).copy()
         if values[name].dtype != np.float64:
-            raise TypeError(f"gradient checks need float64 (float32 cannot resolve 1e-7); {name} is {values[name].dtype}")
+            raise TypeError(
+                f"gradient checks need float64 (float32 cannot resolve 1e-7); {name} is {values[name].dtype}"
+            )
     wrt = list(values) if wrt is None else list(wrt)
     out, cache = forward(**values)
     # A random upstream gradient: with dout = 1 errors that cancel in a plain

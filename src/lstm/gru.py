@@ -50,7 +50,7 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
-from .cells import Cell, uniform_init
+from .cells import Cell
 
 GRU_GATES = ("r", "z", "n")
 GRU_PARAMS = ("W_x", "W_h", "b_x", "b_h")
@@ -71,30 +71,18 @@ class GRUCache(NamedTuple):
 
 def gru_param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
     """Shapes of ``W_x`` (3H, D), ``W_h`` (3H, H), ``b_x`` (3H,), ``b_h`` (3H,)."""
-    for name, n in (("D", D), ("H", H)):
-        if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1):
-            raise ValueError(f"{name} must be a positive integer; got {n!r}")
-    return {"W_x": (3 * H, D), "W_h": (3 * H, H), "b_x": (3 * H,), "b_h": (3 * H,)}
+    return GRU().param_shapes(D, H)
 
 
 def check_gru_params(params, dims: dict | None = None):
     """Validate ``params``; return ``(W_x, W_h, b_x, b_h)`` and bind D and H in ``dims``."""
-    dims = {} if dims is None else dims
-    missing = [k for k in GRU_PARAMS if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; a GRU cell needs {list(GRU_PARAMS)}")
-    W_h = check_array("W_h", params["W_h"], (None, "H"), dims)
-    H = dims["H"]
-    W_h = check_array("W_h", W_h, (3 * H, H), dims)  # three gate blocks of H rows
-    W_x = check_array("W_x", params["W_x"], (3 * H, "D"), dims, dtype=W_h.dtype)
-    b_x = check_array("b_x", params["b_x"], (3 * H,), dims, dtype=W_h.dtype)
-    b_h = check_array("b_h", params["b_h"], (3 * H,), dims, dtype=W_h.dtype)
-    return W_x, W_h, b_x, b_h
+    p = _GRU.check_params(params, dims)
+    return tuple(p[k] for k in GRU_PARAMS)
 
 
 def init_gru_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64) -> dict[str, np.ndarray]:
     """Every parameter uniform in (−1/√H, 1/√H), as ``torch.nn.GRU`` initialises them."""
-    return uniform_init(gru_param_shapes(input_size, hidden_size), hidden_size, rng, dtype)
+    return GRU().init_params(input_size, hidden_size, rng=rng, dtype=dtype)
 
 
 def gru_cell_forward(x, h_prev, params, reset_after: bool = True):
@@ -171,7 +159,10 @@ def gru_symbolic_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after: bool = True
 
     B, H = h_prev.shape
     ones = sp.ones(B, 1)
-    blk = lambda M, k: M[k * H : (k + 1) * H, :]  # gate block k (rows) of a stacked parameter
+
+    def blk(M, k):  # gate block k (rows) of a stacked parameter
+        return M[k * H : (k + 1) * H, :]
+
     ax = [x * blk(W_x, k).T + ones * blk(b_x, k).T for k in range(3)]  # input side, with b_x
     r = (ax[0] + h_prev * blk(W_h, 0).T + ones * blk(b_h, 0).T).applyfunc(sigmoid)
     z = (ax[1] + h_prev * blk(W_h, 1).T + ones * blk(b_h, 1).T).applyfunc(sigmoid)
@@ -193,25 +184,13 @@ class GRU(Cell):
 
     name = "gru"
     state_names = ("h",)
+    gates = "".join(GRU_GATES)
+    param_spec = {"W_x": ("GH", "D"), "W_h": ("GH", "H"), "b_x": ("GH",), "b_h": ("GH",)}
 
     def __init__(self, reset_after: bool = True):
         if not isinstance(reset_after, (bool, np.bool_)):
             raise TypeError(f"reset_after must be True or False; got {reset_after!r}")
         self.reset_after = bool(reset_after)
-
-    def __repr__(self) -> str:
-        return f"GRU(reset_after={self.reset_after})"
-
-    def param_shapes(self, D, H):
-        return gru_param_shapes(D, H)
-
-    def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        return init_gru_params(D, H, rng=rng, dtype=dtype)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        check_gru_params(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
 
     def step_forward(self, x, state, params):
         (h_prev,) = state
@@ -226,3 +205,6 @@ class GRU(Cell):
         (h_prev,) = state
         h, _ = gru_symbolic_forward(x, h_prev, *(params[k] for k in GRU_PARAMS), reset_after=self.reset_after)
         return (h,)
+
+
+_GRU = GRU()  # checks parameters for the module's functions

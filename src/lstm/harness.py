@@ -104,7 +104,7 @@ def check_batch_is_loop(
     grads = sequence_backward(dhs, cache, dstate)
 
     errors: dict[str, float] = {}
-    sums = {k: 0.0 for k in params}
+    sums = {k: np.zeros_like(v) for k, v in params.items()}
     alone_hs = np.zeros_like(hs)
     alone_x = np.zeros_like(x)
     for b in range(B):

@@ -43,7 +43,12 @@ def from_pytorch(state_dict) -> dict:
 def to_pytorch(params) -> dict:
     """``torch.nn.LSTM``'s parameters (NumPy arrays) from the book's; ``bias_hh_l0`` is zero."""
     W_x, W_h, b = check_params(params)
-    return {"weight_ih_l0": W_x.copy(), "weight_hh_l0": W_h.copy(), "bias_ih_l0": b.copy(), "bias_hh_l0": np.zeros_like(b)}
+    return {
+        "weight_ih_l0": W_x.copy(),
+        "weight_hh_l0": W_h.copy(),
+        "bias_ih_l0": b.copy(),
+        "bias_hh_l0": np.zeros_like(b),
+    }
 
 
 def from_keras(kernel, recurrent_kernel, bias) -> dict:
@@ -52,7 +57,11 @@ def from_keras(kernel, recurrent_kernel, bias) -> dict:
     Keras orders the gates i, f, c, o, which is the book's i, f, g, o; only
     the orientation differs.
     """
-    params = {"W_x": _float("kernel", kernel).T.copy(), "W_h": _float("recurrent_kernel", recurrent_kernel).T.copy(), "b": _float("bias", bias).copy()}
+    params = {
+        "W_x": _float("kernel", kernel).T.copy(),
+        "W_h": _float("recurrent_kernel", recurrent_kernel).T.copy(),
+        "b": _float("bias", bias).copy(),
+    }
     check_params(params)
     return params
 

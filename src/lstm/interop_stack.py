@@ -23,8 +23,8 @@ so a ``GRU(reset_after=False)`` stack does not convert.  A module built with
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -22,22 +22,15 @@ al.'s cell (:class:`LayerNormBa`, below) uses :data:`BA_EPS` = 1e-5.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid
-from .cell import (
-    CellCache,
-    cell_state_grad,
-    check_params,
-    gate_grads,
-    gates,
-    init_params,
-    linear_backward,
-    preactivation_grad,
-)
-from .layout import param_shapes
-from .cells import Cell
+from .cell import CellCache, cell_state_grad, gate_grads, gates, linear_backward, preactivation_grad
+from .cells import STACKED, Cell, check_real
+from .layout import GATES
 
 #: TensorFlow's ``tf.contrib.layers.layer_norm``, which ``LayerNormBasicLSTMCell`` calls,
 #: adds this to the variance (its ``variance_epsilon``): :class:`LayerNormTF` keeps it.
@@ -60,13 +53,21 @@ def _check_eps(eps) -> float:
     return float(eps)
 
 
+class LayerNormCache(NamedTuple):
+    """What :func:`layer_norm_backward` needs from :func:`layer_norm_forward`."""
+
+    z_hat: np.ndarray  # (B, n) the normalised rows
+    inv_std: np.ndarray  # (B, 1) 1 / sqrt(v + ε) per row
+    gamma: np.ndarray  # (n,) the gain
+
+
 def layer_norm_forward(z, gamma, beta, eps: float = EPS):
     """Normalise each row of ``z`` (B, H) and apply gain ``gamma`` and shift ``beta`` (H,)."""
     mu = z.mean(axis=1, keepdims=True)
     centred = z - mu
     inv_std = 1 / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + eps)
     z_hat = centred * inv_std
-    return gamma * z_hat + beta, (z_hat, inv_std, gamma)
+    return gamma * z_hat + beta, LayerNormCache(z_hat, inv_std, gamma)
 
 
 def layer_norm_backward(dy, cache):
@@ -84,29 +85,20 @@ def layer_norm_backward(dy, cache):
 
 def init_layer_norm_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64):
     """Weights as :func:`lstm.init_params` (uniform ±1/√H); gains 1 and shifts 0, as TensorFlow's defaults."""
-    shapes = param_shapes(input_size, hidden_size)
-    rng = np.random.default_rng(rng)  # None, a seed or a Generator (returned as it is)
-    bound = 1.0 / np.sqrt(hidden_size)
-    params = {k: rng.uniform(-bound, bound, size=shapes[k]).astype(dtype) for k in ("W_x", "W_h")}
-    params["gamma"] = np.ones((5, hidden_size), dtype)
-    params["beta"] = np.zeros((5, hidden_size), dtype)
-    return params
+    return LayerNormTF().init_params(input_size, hidden_size, rng=rng, dtype=dtype)
 
 
-def _check(params, dims):
-    W_x, W_h = check_params(params, dims, bias=False)
-    missing = [k for k in ("gamma", "beta") if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; a layer-normalised cell needs gains and shifts as well")
-    gamma = check_array("gamma", params["gamma"], (5, "H"), dims, dtype=W_x.dtype)
-    beta = check_array("beta", params["beta"], (5, "H"), dims, dtype=W_x.dtype)
-    return W_x, W_h, gamma, beta
+class LayerNormTFCache(NamedTuple):
+    """One step's cache of :func:`layer_norm_cell_forward`."""
+
+    step: CellCache  # x (B, D), h_prev, c_prev, i, f, g, o, tanh_c (B, H), W_x (4H, D), W_h (4H, H)
+    norms: list  # five LayerNormCache, of LN_i, LN_f, LN_g, LN_o (on (B, H) blocks of a) and LN_c
 
 
 def layer_norm_cell_forward(x, h_prev, c_prev, params, forget_bias: float = 1.0, eps: float = EPS):
     """One step of the layer-normalised LSTM → ``(h, c, cache)``; shapes as :func:`lstm.cell_forward`."""
     dims: dict[str, int] = {}
-    W_x, W_h, gamma, beta = _check(params, dims)
+    W_x, W_h, gamma, beta = _TF.check_params(params, dims).values()
     x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
     h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
@@ -123,7 +115,8 @@ def layer_norm_cell_forward(x, h_prev, c_prev, params, forget_bias: float = 1.0,
     c, cache_c = layer_norm_forward(f * c_prev + i * g, gamma[4], beta[4], eps)
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    return h, c, (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), norms + [cache_c])
+    cache = LayerNormTFCache(CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), norms + [cache_c])
+    return h, c, cache
 
 
 def layer_norm_cell_backward(dh, dc, cache):
@@ -167,26 +160,12 @@ class LayerNormTF(Cell):
     """
 
     name = "layer_norm_tf"
-    state_names = ("h", "c")
+    gates = GATES
+    param_spec = {"W_x": ("GH", "D"), "W_h": ("GH", "H"), "gamma": ("G+1", "H"), "beta": ("G+1", "H")}
+    init_constants = {"gamma": 1.0, "beta": 0.0}
 
     def __init__(self, forget_bias: float = 1.0, eps: float = EPS):
-        self.forget_bias, self.eps = forget_bias, _check_eps(eps)
-
-    def __repr__(self) -> str:
-        return f"LayerNormTF(forget_bias={self.forget_bias}, eps={self.eps})"
-
-    def param_shapes(self, D, H):
-        shapes = param_shapes(D, H)
-        del shapes["b"]
-        return {**shapes, "gamma": (5, H), "beta": (5, H)}
-
-    def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        return init_layer_norm_params(D, H, rng=np.random.default_rng(rng), dtype=dtype)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        _check(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
+        self.forget_bias, self.eps = check_real("forget_bias", forget_bias), _check_eps(eps)
 
     def step_forward(self, x, state, params):
         h, c, cache = layer_norm_cell_forward(x, *state, params, self.forget_bias, self.eps)
@@ -226,22 +205,16 @@ def init_layer_norm_ba_params(input_size: int, hidden_size: int, *, rng=None, dt
 
     ``gamma_x``, ``gamma_h`` (4H,), ``gamma_c``, ``beta_c`` (H,).
     """
-    params = init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    params["gamma_x"] = np.ones(4 * hidden_size, dtype)
-    params["gamma_h"] = np.ones(4 * hidden_size, dtype)
-    params["gamma_c"] = np.ones(hidden_size, dtype)
-    params["beta_c"] = np.zeros(hidden_size, dtype)
-    return params
+    return LayerNormBa(forget_bias).init_params(input_size, hidden_size, rng=rng, dtype=dtype)
 
 
-def _check_ba(params, dims):
-    W_x, W_h, b = check_params(params, dims)
-    missing = [k for k in BA_PARAMS[3:] if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; Ba et al.'s cell needs {list(BA_PARAMS)}")
-    gains = {k: check_array(k, params[k], ("4H",), dims, dtype=W_x.dtype) for k in ("gamma_x", "gamma_h")}
-    gains.update({k: check_array(k, params[k], ("H",), dims, dtype=W_x.dtype) for k in ("gamma_c", "beta_c")})
-    return W_x, W_h, b, gains
+class LayerNormBaCache(NamedTuple):
+    """One step's cache of :func:`layer_norm_ba_cell_forward`."""
+
+    step: CellCache  # x (B, D), h_prev, c_prev, i, f, g, o (B, H), tanh_c = tanh(LN_c(c)) (B, H), W_x, W_h (4H, ·)
+    ln_x: LayerNormCache  # of x W_xᵀ (B, 4H)
+    ln_h: LayerNormCache  # of h_prev W_hᵀ (B, 4H)
+    ln_c: LayerNormCache  # of the new state c (B, H)
 
 
 def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = BA_EPS):
@@ -250,7 +223,8 @@ def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = BA_EPS):
     ``c`` is the raw (un-normalised) cell state, which the next step reads.
     """
     dims: dict[str, int] = {}
-    W_x, W_h, b, p = _check_ba(params, dims)
+    p = _BA.check_params(params, dims)
+    W_x, W_h, b = p["W_x"], p["W_h"], p["b"]
     x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
     h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
@@ -264,7 +238,8 @@ def layer_norm_ba_cell_forward(x, h_prev, c_prev, params, eps: float = BA_EPS):
     c_hat, cache_c = layer_norm_forward(c, p["gamma_c"], p["beta_c"], eps)  # only for the output
     tanh_c = np.tanh(c_hat)
     h = o * tanh_c
-    return h, c, (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), (cache_x, cache_h, cache_c))
+    step = CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h)
+    return h, c, LayerNormBaCache(step, cache_x, cache_h, cache_c)
 
 
 def layer_norm_ba_cell_backward(dh, dc, cache):
@@ -275,7 +250,7 @@ def layer_norm_ba_cell_backward(dh, dc, cache):
     state is raw); and ∂L/∂a passes back through LN_x and LN_h before it
     reaches the two products.
     """
-    step, (cache_x, cache_h, cache_c) = cache
+    step, cache_x, cache_h, cache_c = cache
     dims = {"B": step.x.shape[0], "H": step.i.shape[1]}
     dtype = step.i.dtype
     dh = np.zeros_like(step.i) if dh is None else check_array("dh", dh, ("B", "H"), dims, dtype=dtype)
@@ -310,25 +285,12 @@ class LayerNormBa(Cell):
     """
 
     name = "layer_norm_ba"
-    state_names = ("h", "c")
+    gates = GATES
+    param_spec = {**STACKED, "gamma_x": ("GH",), "gamma_h": ("GH",), "gamma_c": ("H",), "beta_c": ("H",)}
+    init_constants = {"b": 0.0, "gamma_x": 1.0, "gamma_h": 1.0, "gamma_c": 1.0, "beta_c": 0.0}
 
     def __init__(self, forget_bias: float = 1.0, eps: float = BA_EPS):
-        self.forget_bias, self.eps = forget_bias, _check_eps(eps)
-
-    def __repr__(self) -> str:
-        return f"LayerNormBa(forget_bias={self.forget_bias}, eps={self.eps})"
-
-    def param_shapes(self, D, H):
-        return {**param_shapes(D, H), "gamma_x": (4 * H,), "gamma_h": (4 * H,), "gamma_c": (H,), "beta_c": (H,)}
-
-    def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        rng = np.random.default_rng(rng)
-        return init_layer_norm_ba_params(D, H, rng=rng, dtype=dtype, forget_bias=self.forget_bias)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        _check_ba(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
+        self.forget_bias, self.eps = check_real("forget_bias", forget_bias), _check_eps(eps)
 
     def step_forward(self, x, state, params):
         h, c, cache = layer_norm_ba_cell_forward(x, *state, params, self.eps)
@@ -356,3 +318,6 @@ class LayerNormBa(Cell):
         c = f.multiply_elementwise(c_prev) + i.multiply_elementwise(g)
         c_hat = symbolic.layer_norm(c, params["gamma_c"], params["beta_c"], eps)
         return o.multiply_elementwise(c_hat.applyfunc(symbolic.tanh)), c
+
+
+_TF, _BA = LayerNormTF(), LayerNormBa()  # check parameters for the module's functions

@@ -7,10 +7,10 @@ layer runs two independent cells over the same input: the forward one from
 t = 1 up, the reverse one from each sequence's own last step down to t = 1.
 Only the top layer's outputs leave the stack, as in ``torch.nn.LSTM``.
 
-Parameters
-----------
+Parameter layout
+----------------
 One flat dict, so that the optimisers of :mod:`lstm.optim` and
-:func:`lstm.gradcheck` take it as it is.  The cell's parameter ``name`` of
+:func:`lstm.gradcheck.gradcheck` take it as it is.  The cell's parameter ``name`` of
 layer ``l`` is stored under ``f"{name}_l{l}"`` for the forward direction
 and ``f"{name}_l{l}_reverse"`` for the reverse one, after PyTorch's
 ``weight_ih_l0_reverse``::
@@ -38,8 +38,8 @@ x[lengths[b] − 1], …, x[0]: each sequence is reversed within its own length.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -193,7 +193,9 @@ def check_stack_state(cell: Cell, state, dims: dict, B: int, *, where: str = "0"
         state = (None,) * len(names)
     if isinstance(state, np.ndarray) or not isinstance(state, (tuple, list)):
         if len(names) != 1:
-            raise TypeError(f"{d}state{where} must be a tuple of {len(names)} arrays {names}; got {type(state).__name__}")
+            raise TypeError(
+                f"{d}state{where} must be a tuple of {len(names)} arrays {names}; got {type(state).__name__}"
+            )
         state = (state,)
     if len(state) != len(names):
         raise ValueError(f"{d}state{where} has {len(state)} parts; the {cell.name} cell's state is {names}")

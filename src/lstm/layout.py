@@ -17,9 +17,10 @@ import numpy as np
 
 from ._validate import check_array
 
-#: The book's gate order, and the orders of the frameworks and sources,
-#: each spelled in the book's letters (TF1's j and Keras's c are our g).
+#: The book's gate order: input, forget, candidate (g), output.
 GATES = "ifgo"
+#: The gate orders of the book, the frameworks and the sources, each spelled
+#: in the book's letters (TF1's j and Keras's c are our g).
 ORDERS = {
     "book": "ifgo",
     "pytorch": "ifgo",
@@ -30,11 +31,10 @@ ORDERS = {
 
 
 def param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
-    """Shapes of ``W_x``, ``W_h``, ``b`` for input size D and hidden size H."""
-    for name, n in (("D", D), ("H", H)):
-        if not (isinstance(n, (int, np.integer)) and n >= 1):
-            raise ValueError(f"{name} must be a positive integer; got {n!r}")
-    return {"W_x": (4 * H, D), "W_h": (4 * H, H), "b": (4 * H,)}
+    """Shapes of ``W_x``, ``W_h``, ``b`` for input size D and hidden size H (:class:`lstm.LSTM`'s)."""
+    from .cells import LSTM  # cells reads GATES from here
+
+    return LSTM().param_shapes(D, H)
 
 
 def stack_weights(W_x, W_h) -> np.ndarray:
@@ -79,4 +79,5 @@ def split_gates(a, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     a = check_array("a", a, finite=False)
     if a.shape[axis] % 4:
         raise ValueError(f"a has {a.shape[axis]} entries along axis {axis}; expected a multiple of 4 (4H)")
-    return tuple(np.split(a, 4, axis=axis))
+    i, f, g, o = np.split(a, 4, axis=axis)
+    return i, f, g, o

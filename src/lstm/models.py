@@ -25,7 +25,7 @@ import contextlib
 import numpy as np
 
 from ._validate import check_array
-from .cells import Cell, LSTM, sequence_backward, sequence_forward
+from .cells import LSTM, Cell, sequence_backward, sequence_forward
 from .output import output_backward, output_forward, sequence_loss
 
 READOUT = ("W_y", "b_y")
@@ -65,6 +65,10 @@ class _Model:
     def __repr__(self):
         return f"{type(self).__name__}({self.cell!r})"
 
+    def __call__(self, params, batch, *, grads: bool = True):
+        """``(loss, grads)``, or ``(loss, None)`` with ``grads=False``: each model defines it."""
+        raise NotImplementedError
+
     def _run(self, params, x, lengths=None):
         cell_params, out = split_params(params)
         hs, state_T, run = sequence_forward(self.cell, x, cell_params, lengths=lengths)
@@ -92,7 +96,7 @@ class LastStepMSE(_Model):
         return loss, g
 
     def loss_grads_pred(self, params, batch, *, grads: bool = True):
-        """``(loss, grads, pred)``: :meth:`__call__` plus the (B, K) predictions it made."""
+        """``(loss, grads, pred)``: what ``model(params, batch)`` returns, plus the (B, K) predictions it made."""
         x, y, lengths = _unpack(batch, "(x, y) or (x, y, lengths)")
         cell_params, out, hs, state_T, run = self._run(params, x, lengths)
         pred, out_cache = output_forward(state_T[0], out["W_y"], out["b_y"])
@@ -212,7 +216,7 @@ def train_side_by_side(model, params, batches, *, lr: float = 1e-3, clip: float 
     tparams = trainable_torch_parameters(net, lin)
     opt = Adam(params, lr=lr)
     topt = torch.optim.Adam(list(tparams.values()), lr=lr)
-    out = {"param_error": [], "loss_error": [], "loss": []}
+    out: dict[str, list[float]] = {"param_error": [], "loss_error": [], "loss": []}
     with _torch_threads(1):  # tensors of a few dozen entries: more threads only wait on each other
         for batch in batches:
             if len(batch) != 2:

@@ -26,8 +26,8 @@ D₂ = 2 - 3Y n₃/n₂, D₃ = 3 - 4Y n₄/n₃, per order (an estimate outside
 becomes r/2); or one fixed ``discount``.
 
 Everything is vectorised: a k-gram over V characters is one integer,
-Σ_j x_j V^(k-1-j), so counting is :func:`numpy.unique` and looking up is
-:func:`numpy.searchsorted`.
+Σ_j x_j V^(k-1-j), so counting is ``numpy.unique`` and looking up is
+``numpy.searchsorted``.
 """
 from __future__ import annotations
 
@@ -100,6 +100,8 @@ class KneserNey:
     discount : ``"modified"`` (Chen & Goodman's three discounts per order,
         estimated from the counts) or a number, one absolute discount D.
 
+    Notes
+    -----
     The model of order n uses true counts at order n and continuation counts
     below; the continuation tables are shared by every n.
     """
@@ -119,13 +121,13 @@ class KneserNey:
         if discount != "modified" and not (0 < float(discount) <= 1):
             raise ValueError(f"discount is {discount!r}; expected 'modified' or a number in (0, 1]")
         self.V, self.max_order = int(V), int(max_order)
-        grams = [None] + [_codes(ids, k, self.V) for k in range(1, max_order + 1)]
-        uniq = [None] + [np.unique(g, return_counts=True) for g in grams[1:]]
-        # True counts of every order (each is the highest order of some model).
-        self.raw = [None] + [_Level(u, c, self.V, discount) for u, c in uniq[1:]]
+        # uniq[k]: the distinct k-grams' codes and their counts, k = 1 … max_order.
+        uniq = {k: np.unique(_codes(ids, k, self.V), return_counts=True) for k in range(1, max_order + 1)}
+        # True counts of every order (each is the highest order of some model); index 0 unused.
+        self.raw: list[_Level | None] = [None] + [_Level(u, c, self.V, discount) for u, c in uniq.values()]
         # Continuation counts N₁₊(•g) of every order below max_order: the
         # number of distinct (k+1)-grams that end in the k-gram g.
-        self.cont = [None]
+        self.cont: list[_Level | None] = [None]
         for k in range(1, max_order):
             suffixes = uniq[k + 1][0] % self.V**k
             u, c = np.unique(suffixes, return_counts=True)

@@ -55,7 +55,9 @@ def sequence_loss(logits, targets, mask=None, reduction: str = "sum"):
     T, B, K = logits.shape
     targets = np.asarray(targets)
     if targets.shape != (T, B) or not np.issubdtype(targets.dtype, np.integer):
-        raise ValueError(f"targets has shape {targets.shape} and dtype {targets.dtype}; expected (T, B) = ({T}, {B}) integers")
+        raise ValueError(
+            f"targets has shape {targets.shape} and dtype {targets.dtype}; expected (T, B) = ({T}, {B}) integers"
+        )
     if mask is None:
         weights = np.ones((T, B), dtype=logits.dtype)
     else:

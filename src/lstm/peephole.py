@@ -14,15 +14,27 @@ cell, and the peephole weights ``p_i``, ``p_f``, ``p_o`` (H,) each.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output
-from .cell import CellCache, cell_state_grad, check_params, gate_grads, init_params, linear_backward, preactivation_grad
-from .cells import Cell
-from .layout import param_shapes
+from .cell import CellCache, cell_state_grad, gate_grads, linear_backward, preactivation_grad
+from .cells import STACKED, Cell, check_real
+from .layout import GATES
 
 PEEPHOLES = ("p_i", "p_f", "p_o")
+
+
+
+
+class PeepholeCache(NamedTuple):
+    """One peephole step's cache: Part II's :class:`~lstm.cell.CellCache` and what the peepholes add."""
+
+    step: CellCache  # x (B, D), h_prev, c_prev, i, f, g, o, tanh_c (B, H), W_x (4H, D), W_h (4H, H)
+    peepholes: tuple  # (p_i, p_f, p_o), each (H,)
+    c: np.ndarray  # (B, H) the new cell state, which the output gate reads
 
 
 def init_peephole_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64, forget_bias: float = 1.0):
@@ -30,24 +42,14 @@ def init_peephole_params(input_size: int, hidden_size: int, *, rng=None, dtype=n
 
     Zero peepholes make the cell start out as the plain LSTM.
     """
-    params = init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    for name in PEEPHOLES:
-        params[name] = np.zeros(hidden_size, dtype=dtype)
-    return params
-
-
-def _check(params, dims):
-    W_x, W_h, b = check_params(params, dims)
-    missing = [k for k in PEEPHOLES if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; a peephole cell needs {list(PEEPHOLES)} as well")
-    return W_x, W_h, b, [check_array(k, params[k], ("H",), dims, dtype=W_x.dtype) for k in PEEPHOLES]
+    return Peephole(forget_bias).init_params(input_size, hidden_size, rng=rng, dtype=dtype)
 
 
 def peephole_cell_forward(x, h_prev, c_prev, params):
     """One peephole LSTM step: ``x`` (B, D), ``h_prev``, ``c_prev`` (B, H) → ``(h, c, cache)``."""
     dims: dict[str, int] = {}
-    W_x, W_h, b, (p_i, p_f, p_o) = _check(params, dims)
+    p = _PEEPHOLE.check_params(params, dims)
+    W_x, W_h, b, p_i, p_f, p_o = (p[k] for k in ("W_x", "W_h", "b", *PEEPHOLES))
     x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
     h_prev = check_array("h_prev", h_prev, ("B", "H"), dims, dtype=W_x.dtype)
     c_prev = check_array("c_prev", c_prev, ("B", "H"), dims, dtype=W_x.dtype)
@@ -62,7 +64,7 @@ def peephole_cell_forward(x, h_prev, c_prev, params):
     o = _sigmoid(a[:, 3 * H :] + p_o * c)  # the output gate sees the new state
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    cache = (CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), (p_i, p_f, p_o), c)
+    cache = PeepholeCache(CellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, W_x, W_h), (p_i, p_f, p_o), c)
     return h, c, cache
 
 
@@ -101,21 +103,12 @@ class Peephole(Cell):
     """
 
     name = "peephole"
-    state_names = ("h", "c")
+    gates = GATES
+    param_spec = {**STACKED, **{k: ("H",) for k in PEEPHOLES}}
+    init_constants = {"b": 0.0, **{k: 0.0 for k in PEEPHOLES}}
 
     def __init__(self, forget_bias: float = 1.0):
-        self.forget_bias = forget_bias
-
-    def param_shapes(self, D, H):
-        return {**param_shapes(D, H), **{k: (H,) for k in PEEPHOLES}}
-
-    def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        return init_peephole_params(D, H, rng=np.random.default_rng(rng), dtype=dtype, forget_bias=self.forget_bias)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        _check(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
+        self.forget_bias = check_real("forget_bias", forget_bias)
 
     def step_forward(self, x, state, params):
         h, c, cache = peephole_cell_forward(x, *state, params)
@@ -127,6 +120,8 @@ class Peephole(Cell):
     def symbolic_step(self, x, state, params):
         from . import symbolic
 
-        names = ("W_x", "W_h", "b", *PEEPHOLES)
-        h, c, _ = symbolic.peephole_cell_forward(x, *state, *(params[k] for k in names))
+        h, c, _ = symbolic.peephole_cell_forward(x, *state, *(params[k] for k in self.param_spec))
         return h, c
+
+
+_PEEPHOLE = Peephole()  # checks parameters for the module's functions

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _tanh_grad_from_output
-from .cells import Cell, uniform_init
+from .cells import Cell
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -40,22 +40,13 @@ class RNNCache(NamedTuple):
 
 def rnn_param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
     """Shapes of ``W_x`` (H, D), ``W_h`` (H, H), ``b`` (H,)."""
-    for name, n in (("D", D), ("H", H)):
-        if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1):
-            raise ValueError(f"{name} must be a positive integer; got {n!r}")
-    return {"W_x": (H, D), "W_h": (H, H), "b": (H,)}
+    return RNN().param_shapes(D, H)
 
 
 def check_rnn_params(params, dims: dict | None = None):
     """Validate ``params``; return ``(W_x, W_h, b)`` and bind D and H in ``dims``."""
-    dims = {} if dims is None else dims
-    missing = [k for k in ("W_x", "W_h", "b") if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; an RNN cell needs ['W_x', 'W_h', 'b']")
-    W_x = check_array("W_x", params["W_x"], ("H", "D"), dims)
-    W_h = check_array("W_h", params["W_h"], ("H", "H"), dims, dtype=W_x.dtype)
-    b = check_array("b", params["b"], ("H",), dims, dtype=W_x.dtype)
-    return W_x, W_h, b
+    p = _RNN.check_params(params, dims)
+    return p["W_x"], p["W_h"], p["b"]
 
 
 def _check_nonlinearity(nonlinearity):
@@ -89,24 +80,12 @@ class RNN(Cell):
 
     name = "rnn"
     state_names = ("h",)
+    gates = "h"  # one block: the new state itself
+    param_spec = {"W_x": ("GH", "D"), "W_h": ("GH", "H"), "b": ("GH",)}
 
     def __init__(self, nonlinearity: str = "tanh"):
         _check_nonlinearity(nonlinearity)
         self.nonlinearity = nonlinearity
-
-    def __repr__(self) -> str:
-        return f"RNN(nonlinearity={self.nonlinearity!r})"
-
-    def param_shapes(self, D, H):
-        return rnn_param_shapes(D, H)
-
-    def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        return uniform_init(rnn_param_shapes(D, H), H, rng, dtype)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        check_rnn_params(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
 
     def step_forward(self, x, state, params):
         (h_prev,) = state
@@ -126,3 +105,6 @@ class RNN(Cell):
         B = x.shape[0]
         a = x * params["W_x"].T + h_prev * params["W_h"].T + sp.ones(B, 1) * params["b"].T
         return (a.applyfunc(sp.tanh),)
+
+
+_RNN = RNN()  # checks parameters for the module's functions

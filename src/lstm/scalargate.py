@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output, _tanh_grad_from_output
-from .cells import Cell
+from .cells import Cell, check_real
 
 PARAM_NAMES = ("w_i", "w_f", "w_o", "W_g")
 
@@ -46,28 +46,13 @@ class ScalarGateCache(NamedTuple):
 
 def init_scalar_gate_params(input_size: int, hidden_size: int, *, rng=None, dtype=np.float64, forget_bias: float = 1.0):
     """Uniform(−1/√H, 1/√H) weights, as :func:`lstm.init_params`; the forget gate's bias is ``forget_bias``."""
-    rng = np.random.default_rng(rng)
-    D, H = input_size, hidden_size
-    k = 1 / np.sqrt(H)
-    params = {name: rng.uniform(-k, k, D + 2 * H + 1).astype(dtype) for name in ("w_i", "w_f", "w_o")}
-    params["W_g"] = rng.uniform(-k, k, (D + H + 1, H)).astype(dtype)
-    params["w_f"][-1] = forget_bias
-    return params
+    return ScalarGate(forget_bias).init_params(input_size, hidden_size, rng=rng, dtype=dtype)
 
 
 def check_scalar_gate_params(params, dims: dict | None = None):
     """Validate ``params``; return ``(w_i, w_f, w_o, W_g)`` and bind D and H in ``dims``."""
-    dims = {} if dims is None else dims
-    missing = [k for k in PARAM_NAMES if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; expected keys {list(PARAM_NAMES)}")
-    W_g = check_array("W_g", params["W_g"], ("D+H+1", "H"), dims)
-    D = dims["D+H+1"] - dims["H"] - 1
-    if D < 1:
-        raise ValueError(f"W_g has shape {W_g.shape}; expected (D+H+1, H) with D ≥ 1")
-    dims.setdefault("D", D)
-    dims["D+2H+1"] = D + 2 * dims["H"] + 1
-    return tuple(check_array(k, params[k], ("D+2H+1",), dims, dtype=W_g.dtype) for k in PARAM_NAMES[:3]) + (W_g,)
+    p = _SCALAR_GATE.check_params(params, dims)
+    return tuple(p[k] for k in PARAM_NAMES)
 
 
 def _with_one(*blocks):
@@ -138,21 +123,16 @@ class ScalarGate(Cell):
     """
 
     name = "scalar_gate"
-    state_names = ("h", "c")
+    gates = "ifgo"  # i, f, o are one number per example, read from [x, h_prev, c, 1]; not stacked in rows
+    param_spec = {"w_i": ("D+2H+1",), "w_f": ("D+2H+1",), "w_o": ("D+2H+1",), "W_g": ("D+H+1", "H")}
 
     def __init__(self, forget_bias: float = 1.0):
-        self.forget_bias = forget_bias
-
-    def param_shapes(self, D, H):
-        return {"w_i": (D + 2 * H + 1,), "w_f": (D + 2 * H + 1,), "w_o": (D + 2 * H + 1,), "W_g": (D + H + 1, H)}
+        self.forget_bias = check_real("forget_bias", forget_bias)
 
     def init_params(self, D, H, *, rng=None, dtype=np.float64):
-        return init_scalar_gate_params(D, H, rng=np.random.default_rng(rng), dtype=dtype, forget_bias=self.forget_bias)
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        check_scalar_gate_params(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
+        params = super().init_params(D, H, rng=rng, dtype=dtype)
+        params["w_f"][-1] = self.forget_bias  # the last entry multiplies the constant 1: the forget gate's bias
+        return params
 
     def step_forward(self, x, state, params):
         h, c, cache = scalar_gate_cell_forward(x, *state, params)
@@ -175,3 +155,6 @@ class ScalarGate(Cell):
             for r in range(x.shape[0])
         ]
         return sp.Matrix.vstack(*(h.T for h, _ in rows)), sp.Matrix.vstack(*(c.T for _, c in rows))
+
+
+_SCALAR_GATE = ScalarGate()  # checks parameters for the module's functions

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 import numpy as np
 import sympy as sp
 
-
 tanh = sp.tanh
 
 
@@ -118,7 +117,8 @@ def numeric(expr, values: Mapping) -> np.ndarray:
     will do for a column from :func:`vector`).  The result
     is a float64 array of ``expr``'s shape (a 0-d array for a scalar).
     """
-    symbols, numbers = [], []
+    symbols: list = []
+    numbers: list[float] = []
     for key, val in values.items():
         if isinstance(key, sp.MatrixBase):
             arr = np.asarray(val, dtype=np.float64)
@@ -127,7 +127,7 @@ def numeric(expr, values: Mapping) -> np.ndarray:
             if arr.shape != key.shape:
                 raise ValueError(f"value for {key[0]}… has shape {arr.shape}; expected {key.shape}")
             symbols += list(key)
-            numbers += list(arr.reshape(-1))
+            numbers += arr.reshape(-1).tolist()
         else:
             symbols.append(key)
             numbers.append(float(val))
@@ -170,7 +170,8 @@ def peephole_cell_forward(x, h_prev, c_prev, W_x, W_h, b, p_i, p_f, p_o):
     """
     B, H = h_prev.shape
     a = x * W_x.T + h_prev * W_h.T + sp.ones(B, 1) * b.T
-    row = lambda p: sp.ones(B, 1) * p.T  # broadcast a peephole over the batch
+    def row(p):  # broadcast a peephole over the batch
+        return sp.ones(B, 1) * p.T
     i = (a[:, 0:H] + row(p_i).multiply_elementwise(c_prev)).applyfunc(sigmoid)
     f = (a[:, H : 2 * H] + row(p_f).multiply_elementwise(c_prev)).applyfunc(sigmoid)
     g = a[:, 2 * H : 3 * H].applyfunc(tanh)

@@ -107,6 +107,8 @@ def adding_problem_1997(T: int, B: int, *, rng=None, dtype=np.float64):
     y : (B, 1), the target 0.5 + (X₁ + X₂)/4, in [0, 1].
     lengths : (B,) integers in T … T + T // 10 (for :class:`lstm.models.LastStepMSE`).
 
+    Notes
+    -----
     X₁ is one of the first ten pairs, X₂ one of the first T/2 − 1 pairs that
     are not X₁ (positions 0 … T/2 − 1 less X₁'s).  When a marked pair is the very first one, its value is set to zero,
     as the paper does for X₁.
@@ -138,7 +140,7 @@ def adding_problem_1997(T: int, B: int, *, rng=None, dtype=np.float64):
 
 
 def adding_1997_correct(pred, y) -> np.ndarray:
-    """(B,) bool: the 1997 criterion, |prediction − target| < 0.04, for ``pred`` and ``y`` of shape (B, 1)."""
+    """(B,) bool: the 1997 criterion, ``|prediction − target| < 0.04``, for ``pred`` and ``y`` of shape (B, 1)."""
     pred = check_array("pred", pred, ("B", 1))
     y = check_array("y", y, pred.shape)
     return np.abs(pred - y)[:, 0] < ADDING_1997_TOLERANCE

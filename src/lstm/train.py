@@ -189,7 +189,9 @@ def _batch_source(batches, rng):
     if isinstance(batches, Iterable) or hasattr(batches, "__next__"):
         it = iter(batches)
         return lambda step: next(it), True
-    raise TypeError(f"batches must be a callable (step, rng) -> batch or an iterable of batches; got {type(batches).__name__}")
+    raise TypeError(
+        f"batches must be a callable (step, rng) -> batch or an iterable of batches; got {type(batches).__name__}"
+    )
 
 
 def _criterion(early_stop):
@@ -212,6 +214,7 @@ def _clipper(clip):
         return lambda grads: clip_grad_norm(grads, max_norm)
 
     if callable(clip):
+
         def apply(grads):
             norm = total_norm(grads)  # recorded before clipping, whatever the clipper does
             clip(grads)
@@ -357,7 +360,7 @@ def plot_history(histories, *, ax=None, logy: bool = True, smooth: int = 20, tit
             loss = np.asarray(h.loss, dtype=float)
             w = max(1, min(int(smooth), len(loss)))
             mean = np.convolve(loss, np.ones(w) / w, mode="valid")
-            ax.plot(h.step[w - 1:], mean, color=color, alpha=0.45, lw=1, label=f"{prefix}train")
+            ax.plot(h.step[w - 1 :], mean, color=color, alpha=0.45, lw=1, label=f"{prefix}train")
         if h.eval_loss:
             ax.plot(h.eval_step, h.eval_loss, color=color, lw=2, marker=".", label=f"{prefix}eval")
     if logy:

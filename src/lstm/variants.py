@@ -47,8 +47,9 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import _sigmoid, _sigmoid_grad_from_output
-from .cell import CellCache, cell_state_grad, gate_grads, init_params, linear_backward, preactivation_grad
-from .cells import Cell
+from .cell import CellCache, cell_state_grad, gate_grads, linear_backward, preactivation_grad
+from .cells import LSTM, STACKED, Cell, check_real
+from .layout import GATES
 
 
 class Spec(NamedTuple):
@@ -122,9 +123,9 @@ class Variant(Cell):
             raise ValueError(f"peepholes must be None, True or False; got {peepholes!r}")
         spec = VARIANTS[key]
         self.peepholes_changed = peepholes is not None and peepholes != spec.peepholes
-        if self.peepholes_changed:
+        if peepholes is not None and self.peepholes_changed:
             spec = spec._replace(peepholes=peepholes)
-        self.variant, self.spec, self.forget_bias = key, spec, forget_bias
+        self.variant, self.spec, self.forget_bias = key, spec, check_real("forget_bias", forget_bias)
         self.name = f"variant_{key.lower()}"
         if self.peepholes_changed:
             self.name += f"_peepholes_{str(peepholes).lower()}"
@@ -132,80 +133,41 @@ class Variant(Cell):
         s = self.spec
         #: the gates with weights of their own, in the book's order (their blocks of W_x, W_h, b)
         own = {"i": s.i == "sigmoid", "f": s.f == "sigmoid", "g": True, "o": s.o == "sigmoid"}
-        self.blocks = "".join(k for k in "ifgo" if own[k])
+        self.gates = self.blocks = "".join(k for k in GATES if own[k])
         #: the peephole weights it has
         self.peepholes = tuple(f"p_{k}" for k in self.blocks if k != "g") if s.peepholes else ()
+        self.param_spec = {**STACKED, **{p: ("H",) for p in self.peepholes}}
+        if s.gate_recurrence:
+            self.param_spec["R"] = ("3H", "3H")
 
-    def __repr__(self) -> str:
-        if self.peepholes_changed:
-            return f"Variant({self.variant!r}, peepholes={self.spec.peepholes})"
-        return f"Variant({self.variant!r})"
+    @property
+    def label(self) -> str:
+        return self.variant
+
+    def config(self) -> dict:
+        return {
+            "name": self.variant,
+            "forget_bias": self.forget_bias,
+            "peepholes": self.spec.peepholes if self.peepholes_changed else None,
+        }
 
     # ---- parameters --------------------------------------------------------
-    def param_shapes(self, D, H):
-        for name, n in (("D", D), ("H", H)):
-            if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1):
-                raise ValueError(f"{name} must be a positive integer; got {n!r}")
-        k = len(self.blocks)
-        shapes = {"W_x": (k * H, D), "W_h": (k * H, H), "b": (k * H,), **{p: (H,) for p in self.peepholes}}
-        if self.spec.gate_recurrence:
-            shapes["R"] = (3 * H, 3 * H)
-        return shapes
-
     def init_params(self, D, H, *, rng=None, dtype=np.float64):
         """The plain cell's initialisation (:func:`lstm.init_params`) restricted to the kept blocks.
 
         Peepholes and R start at zero, so the variant starts as its plain-LSTM
         counterpart with the same weights (as :func:`lstm.init_peephole_params`).
         """
-        full = init_params(D, H, rng=np.random.default_rng(rng), dtype=dtype, forget_bias=self.forget_bias)
-        rows = self._rows(H)
-        params = {k: full[k][rows] for k in ("W_x", "W_h", "b")}
-        for p, shape in self.param_shapes(D, H).items():
-            if p not in params:
-                params[p] = np.zeros(shape, dtype)
-        return params
-
-    def _rows(self, H):
-        return np.concatenate([np.arange("ifgo".index(k) * H, ("ifgo".index(k) + 1) * H) for k in self.blocks])
-
-    def _check(self, params, dims):
-        expected = self.param_names()
-        missing = [k for k in expected if k not in params]
-        if missing:
-            raise ValueError(f"params lacks {missing}; the {self.variant} cell needs {list(expected)}")
-        extra = [k for k in params if k not in expected]
-        if extra:
-            raise ValueError(
-                f"params has {extra}, which the {self.variant} cell does not use; it needs {list(expected)}"
-            )
-        kH = f"{len(self.blocks)}H"
-        W_x = check_array("W_x", params["W_x"], (kH, "D"), dims)
-        if dims[kH] % len(self.blocks):
-            raise ValueError(
-                f"W_x has shape {W_x.shape}; its first dimension must be {kH}, one block per gate {self.blocks!r}"
-            )
-        dims.setdefault("H", dims[kH] // len(self.blocks))
-        checked = {"W_x": W_x}
-        checked["W_h"] = check_array("W_h", params["W_h"], (kH, "H"), dims, dtype=W_x.dtype)
-        checked["b"] = check_array("b", params["b"], (kH,), dims, dtype=W_x.dtype)
-        for p in self.peepholes:
-            checked[p] = check_array(p, params[p], ("H",), dims, dtype=W_x.dtype)
-        if self.spec.gate_recurrence:
-            dims["3H"] = 3 * dims["H"]
-            checked["R"] = check_array("R", params["R"], ("3H", "3H"), dims, dtype=W_x.dtype)
-        return checked
-
-    def dims(self, params):
-        dims: dict[str, int] = {}
-        self._check(params, dims)
-        return {"D": dims["D"], "H": dims["H"]}
+        shapes = self.param_shapes(D, H)
+        full = LSTM(self.forget_bias).init_params(D, H, rng=rng, dtype=dtype)
+        rows = np.concatenate([np.arange(GATES.index(k) * H, (GATES.index(k) + 1) * H) for k in self.blocks])
+        return {p: full[p][rows] if p in full else np.zeros(shape, full["b"].dtype) for p, shape in shapes.items()}
 
     # ---- one step ------------------------------------------------------------
     def step_forward(self, x, state, params):
         """One step: ``x`` (B, D), ``state`` a tuple of (B, H) → ``(state, cache)``."""
         dims: dict[str, int] = {}
-        p = self._check(params, dims)
+        p = self.check_params(params, dims)
         W_x, W_h, b = p["W_x"], p["W_h"], p["b"]
         x = check_array("x", x, ("B", "D"), dims, dtype=W_x.dtype)
         state = self.check_state(state, dims["B"], dims["H"], W_x.dtype, where="_prev")
@@ -339,10 +301,6 @@ class Variant(Cell):
         """:meth:`symbolic_parts`' new state: ``(h, c)``, or ``(h, c, i, f, o)`` for FGR."""
         parts = self.symbolic_parts(x, state, params)
         return tuple(parts[k] for k in self.state_names)
-
-    def n_params(self, D: int, H: int) -> int:
-        """How many numbers the variant's parameters hold for input size D and hidden size H."""
-        return int(sum(np.prod(shape) for shape in self.param_shapes(D, H).values()))
 
 
 def all_variants(forget_bias: float = 1.0) -> list[Variant]:

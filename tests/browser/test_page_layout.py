@@ -193,7 +193,10 @@ def test_the_visible_menu_button_toggles_the_table_of_contents(browser, width, b
         page.wait_for_timeout(300)
         toggles = [t for t in page.locator(".primary-toggle").all() if t.is_visible()]
         assert toggles, f"no visible ☰ (.primary-toggle) at {width} px"
-        state = lambda: "shown" if page.evaluate(TOC_SHOWN) > 0 else "hidden"
+
+        def state():
+            return "shown" if page.evaluate(TOC_SHOWN) > 0 else "hidden"
+
         assert state() == before, f"at {width} px the table of contents is {state()} before ☰ is clicked"
         toggles[0].click()
         page.wait_for_timeout(700)  # the theme's transition takes 0.25 s
@@ -204,13 +207,15 @@ def test_the_visible_menu_button_toggles_the_table_of_contents(browser, width, b
 
 # Display equations ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", PAGES, ids=ids)
 def test_display_maths_fit_the_column_at_1280px(measure, path):
     m = measure(path, DESKTOP)
     wide = [f"{e['where']}: {e['width']} px in {e['room']} px" for e in m["equations"] if not e["fits"]]
     assert not wide and not m["overlaps"], (
         f"{ids(path)} at {DESKTOP} px: equations wider than their column (break them across lines): {wide}; "
-        f"drawn over their equation number: {m['overlaps']}")
+        f"drawn over their equation number: {m['overlaps']}"
+    )
 
 
 @pytest.mark.parametrize("path", PAGES, ids=ids)
@@ -221,6 +226,7 @@ def test_display_maths_reachable_at_400px(measure, path):
 
 
 # Tables --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", PAGES, ids=ids)
 def test_tables_fit_or_scroll(measure, path):
@@ -236,15 +242,20 @@ def test_tables_fit_or_scroll(measure, path):
 
 # Raw markup ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", PAGES, ids=ids)
 def test_no_raw_markup_in_the_prose(measure, path):
     m = measure(path, DESKTOP)
-    problems = ([f"raw markup: …{t}…" for t in m["raw"]] + [f"MathJax error: {e}" for e in m["errors"]]
-                + [f"prose typeset as inline maths: ${t}$" for t in m["swallowed"]])
+    problems = (
+        [f"raw markup: …{t}…" for t in m["raw"]]
+        + [f"MathJax error: {e}" for e in m["errors"]]
+        + [f"prose typeset as inline maths: ${t}$" for t in m["swallowed"]]
+    )
     assert not problems, f"{ids(path)}:\n  " + "\n  ".join(problems)
 
 
 # Output streams ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", PAGES, ids=ids)
 def test_one_box_per_output_stream(measure, path):

@@ -65,8 +65,7 @@ def test_page_is_clean_offline(browser, path):
     page = context.new_page()
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
-    page.on("requestfailed",
-            lambda r: missing.append(r.url) if r.url.startswith("file://") else None)
+    page.on("requestfailed", lambda r: missing.append(r.url) if r.url.startswith("file://") else None)
     try:
         page.goto(path.as_uri(), wait_until="load", timeout=60_000)
         result = page.evaluate(CHECK_PAGE)
@@ -81,8 +80,9 @@ def test_page_is_clean_offline(browser, path):
     if missing:
         problems.append(f"missing local files: {missing[:5]}")
     if result["untypeset"] or result["raw"] or result["errors"]:
-        problems.append(f"math not typeset: {result['untypeset'][:3]} raw {result['raw']} "
-                        f"MathJax errors {result['errors'][:3]}")
+        problems.append(
+            f"math not typeset: {result['untypeset'][:3]} raw {result['raw']} MathJax errors {result['errors'][:3]}"
+        )
     if result["broken"]:
         problems.append(f"broken images: {result['broken'][:5]}")
     assert not problems, f"{path.relative_to(SITE)}:\n  " + "\n  ".join(problems)
