@@ -685,53 +685,29 @@ def step_flops(K: int, H: int, L: int, B: int, T: int) -> int:
     return total
 
 
-def time_train_step(H: int, B: int, T: int, dtype="float32", *, layers: int = 1, dropout: float = 0.0,
-                    repeats: int = 20, K: int = 65, seed: int = 0) -> float:
-    """Median seconds of one training step of this package (forward, backward,
-    clipping, Adam) for the model of size (K, H, layers) on a (T, B) window."""
-    from .clip import clip_grad_norm
-    from .optim import Adam
+def _time_step(impl: str, H, B, T, dtype, layers, dropout, repeats, K, seed) -> float:
+    """Median seconds of ``repeats`` steps of :func:`lstm.bench.make_lm`'s ``impl``, after 3 untimed."""
+    from .bench import make_lm
 
-    rng = np.random.default_rng(seed)
-    params = init_model(K, H, layers=layers, rng=rng, dtype=np.dtype(dtype))
-    opt = Adam(params, lr=1e-3)
-    inputs, targets = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
+    if np.dtype(dtype) != np.float32:
+        raise ValueError(f"dtype is {dtype!r}; the timed step is float32 (lstm.bench.make_lm)")
+    step = make_lm(impl, K, H, layers, B, T, dropout, seed=seed)
     times = []
     for _ in range(repeats + 3):
         t0 = time.perf_counter()
-        _, grads, _ = loss_and_grads(params, inputs, targets, dropout=dropout, rng=rng)
-        clip_grad_norm(grads, 1.0)
-        opt.step(grads)
+        step()
         times.append(time.perf_counter() - t0)
     return float(np.median(times[3:]))
+
+
+def time_train_step(H: int, B: int, T: int, dtype="float32", *, layers: int = 1, dropout: float = 0.0,
+                    repeats: int = 20, K: int = 65, seed: int = 0) -> float:
+    """Median seconds of one float32 training step of this package (forward, backward, clipping,
+    Adam) for the model of size (K, H, layers) on a (T, B) window: ``make_lm("lstm", ...)``."""
+    return _time_step("lstm", H, B, T, dtype, layers, dropout, repeats, K, seed)
 
 
 def time_torch_train_step(H: int, B: int, T: int, dtype="float32", *, layers: int = 1, dropout: float = 0.0,
                           repeats: int = 20, K: int = 65, seed: int = 0) -> float:
-    """The same step in PyTorch (``nn.LSTM`` on one-hot input with dropout
-    between layers, ``nn.Dropout``, ``nn.Linear``, cross-entropy,
-    ``clip_grad_norm_``, ``torch.optim.Adam``), default settings."""
-    import torch
-
-    torch.manual_seed(seed)
-    dt = getattr(torch, str(np.dtype(dtype)))
-    lstm_layer = torch.nn.LSTM(K, H, num_layers=layers, dropout=dropout if layers > 1 else 0.0).to(dt)
-    drop = torch.nn.Dropout(dropout)
-    out = torch.nn.Linear(H, K).to(dt)
-    params = list(lstm_layer.parameters()) + list(out.parameters())
-    opt = torch.optim.Adam(params, lr=1e-3)
-    rng = np.random.default_rng(seed)
-    inputs = torch.from_numpy(rng.integers(0, K, (T, B)))
-    targets = torch.from_numpy(rng.integers(0, K, (T, B)))
-    x = torch.nn.functional.one_hot(inputs, K).to(dt)
-    times = []
-    for _ in range(repeats + 3):
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        hs, _ = lstm_layer(x)
-        loss = torch.nn.functional.cross_entropy(out(drop(hs)).reshape(T * B, K), targets.reshape(-1))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times[3:]))
+    """The same step in PyTorch, default settings: ``make_lm("torch", ...)``."""
+    return _time_step("torch", H, B, T, dtype, layers, dropout, repeats, K, seed)
