@@ -1,8 +1,8 @@
 """The API reference (book/api/): links to the names that ``lstm`` re-exports, and its tables of modules.
 
 Each object is documented once, in the module that defines it
-(``lstm.sequence.forward``), but the docstrings name it the way a reader
-calls it, by the package's shorter name (``:func:`lstm.forward```).  When a
+(``lstm.cells.lstm_fast.lstm_forward``), but the docstrings name it the way a reader
+calls it, by the package's shorter name (``:func:`lstm.lstm_forward```).  When a
 Python cross-reference finds no object of its name, this hook looks the name
 up by importing it, from the package down (and from the module and class the
 reference stands in), and links to the documented object that *is* that
@@ -49,7 +49,7 @@ def _lookup(dotted):
 
 def _documented(domain, name):
     """The object a documented name stands for: its module (the longest documented
-    module that prefixes it), then attributes (``lstm.gradcheck.gradcheck``)."""
+    module that prefixes it), then attributes (``lstm.checks.gradcheck.gradcheck``)."""
     parts = name.split(".")
     for k in range(len(parts), 0, -1):
         module = ".".join(parts[:k])

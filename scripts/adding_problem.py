@@ -1,10 +1,10 @@
 """The adding problem at lengths too long for a chapter's time budget (``book/training.ipynb`` loads the result).
 
-Each run is :func:`lstm.experiments.adding_run`: the LSTM or the tanh RNN,
+Each run is :func:`lstm.training.experiments.adding_run`: the LSTM or the tanh RNN,
 the same sizes, optimiser, clipping and step budget, from seeds 0, 1, ….
 Deterministic from the seed on one BLAS thread (set here, for this process
 only, before NumPy loads).  One JSON record per run, one per line
-(:func:`lstm.experiments.history_record`), to ``--out``.
+(:func:`lstm.training.experiments.history_record`), to ``--out``.
 
     python scripts/adding_problem.py --T 100 --cells lstm rnn --seeds 0 1 2 3 4 \\
         --steps 4000 --out src/lstm/data/adding_T100.jsonl
@@ -29,7 +29,7 @@ import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import lstm  # noqa: E402
-from lstm.experiments import adding_1997_run, adding_run, history_record  # noqa: E402
+from lstm.training.experiments import adding_1997_run, adding_run, history_record  # noqa: E402
 
 # "nfg" is Greff et al.'s LSTM without a forget gate (f = 1), which keeps peepholes; "nfg_np" has no
 # peepholes either: the cell of the 1997 paper
@@ -52,7 +52,7 @@ def main(argv=None):
     ap.add_argument("--forget-bias", type=float, nargs="+", default=[1.0],
                     help="the LSTM's initial forget-gate bias (one run per value and seed)")
     ap.add_argument("--markers", choices=["halves", "first_half"], default="halves",
-                    help="modern protocol: where the two markers go (lstm.tasks.adding_problem)")
+                    help="modern protocol: where the two markers go (lstm.training.tasks.adding_problem)")
     ap.add_argument("--protocol", choices=["modern", "1997"], default="modern",
                     help="1997: Hochreiter & Schmidhuber's data and stopping rule (adding_1997_run)")
     ap.add_argument("--out", type=Path, required=True)

@@ -1,6 +1,6 @@
 """Greff et al.'s (2017) LSTM variants on the adding problem at T = 50 (``book/training.ipynb`` loads the log).
 
-Each run is :func:`lstm.experiments.adding_run` with ``lstm.Variant(name)``:
+Each run is :func:`lstm.training.experiments.adding_run` with ``lstm.Variant(name)``:
 H = 32, batches of 32, Adam at 1e-2, clipping at norm 1, a budget of
 ``--steps`` steps, the test MSE every 50 steps on 1,000 fixed sequences,
 stopping early at 0.01.  One BLAS thread (threadpoolctl), so a run is
@@ -23,7 +23,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 import lstm
-from lstm.experiments import adding_run
+from lstm.training.experiments import adding_run
 
 T, H, B, LR, CLIP, TARGET = 50, 32, 32, 1e-2, 1.0, 0.01
 

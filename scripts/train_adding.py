@@ -4,13 +4,13 @@ The chapter *Gradients through time, measured* (its section "After
 training") loads the weights, re-checks each run's test MSE and measures the
 gradients through time of the trained networks.
 
-Each run is :func:`lstm.experiments.adding_run` on the modern adding problem
-(:func:`lstm.tasks.adding_problem`, markers one in each half): the LSTM or
+Each run is :func:`lstm.training.experiments.adding_run` on the modern adding problem
+(:func:`lstm.training.tasks.adding_problem`, markers one in each half): the LSTM or
 the tanh RNN, the same sizes, Adam, clipping and a fixed step budget (no
 early stop, so that every run trains for the same number of steps), from
 seeds 0, 1, ….  A run is deterministic from its seed: the seed draws the
 initial weights and then every batch, the test set is
-:func:`lstm.experiments.adding_test_set`, and NumPy runs on one BLAS thread
+:func:`lstm.training.experiments.adding_test_set`, and NumPy runs on one BLAS thread
 (set here, for this process only, before NumPy loads).
 
 Writes, under ``--out`` (default ``src/lstm/data/adding/``, the package data: ``lstm.data_path("adding")``):
@@ -40,7 +40,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 import lstm  # noqa: E402
-from lstm.experiments import adding_run, history_record  # noqa: E402
+from lstm.training.experiments import adding_run, history_record  # noqa: E402
 
 CELLS = {"lstm": lstm.LSTM, "rnn": lstm.RNN}
 FIRST = 20  # training losses stored per run, for the reproducibility test
@@ -72,9 +72,9 @@ def main(argv=None):
     ap.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"])
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
-    settings = {"task": "adding problem, modern protocol (lstm.tasks.adding_problem, markers='halves')",
+    settings = {"task": "adding problem, modern protocol (lstm.training.tasks.adding_problem, markers='halves')",
                 "T": args.T, "steps": args.steps, "H": args.H, "B": args.B, "lr": args.lr, "clip": args.clip,
-                "eval_every": args.eval_every, "optimizer": "lstm.optim.Adam", "n_test": 1000,
+                "eval_every": args.eval_every, "optimizer": "lstm.training.optim.Adam", "n_test": 1000,
                 "seeds": args.seeds, "cells": args.cells, "blas_threads": 1,
                 "numpy": np.__version__, "python": platform.python_version()}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -55,9 +55,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from lstm import charlm  # noqa: E402
-from lstm.clip import clip_grad_norm  # noqa: E402
-from lstm.optim import Adam  # noqa: E402
+import lstm  # noqa: E402
+from lstm.lm import charlm  # noqa: E402
+from lstm.training.optim import Adam  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "lstm" / "data"  # the package data (lstm.data_path)
@@ -148,8 +148,8 @@ def run(config, out_dir: Path, *, log=print, steps=None, fresh=False, checkpoint
     stop = int(config["steps"] if steps is None else steps)
     vocab, train_ids, test_ids = load_data()
     gens = rngs(config["seed"])
-    params = charlm.init_model(len(vocab), config["H"], layers=config["layers"], rng=gens["init"],
-                               dtype=np.float32)
+    params = charlm.init_lm_params(len(vocab), config["H"], layers=config["layers"], rng=gens["init"],
+                                   dtype=np.float32)
     batches = charlm.Batches(train_ids, config["B"], config["T"])
     opt = Adam(params, lr=0.0, betas=tuple(config["betas"]), eps=config["eps"])
     schedule = charlm.cosine_lr(config["lr"], config["steps"], config["warmup"], config["lr_final"])
@@ -177,6 +177,7 @@ def run(config, out_dir: Path, *, log=print, steps=None, fresh=False, checkpoint
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                 "numpy": np.__version__, "threads": os.environ["OPENBLAS_NUM_THREADS"]}) + "\n")
     log(f"{n_params:,} parameters, {len(batches)} windows per epoch, steps {start} to {stop}")
+    window_loss = charlm.WindowLoss(batches, dropout=config["dropout"], rng=gens["dropout"], state=state)
 
     with open(log_path, "a", encoding="utf-8") as f:
 
@@ -193,19 +194,13 @@ def run(config, out_dir: Path, *, log=print, steps=None, fresh=False, checkpoint
             log(f"step {step}: test {bpc:.4f} bpc\n{text}")
             return bpc
 
-        for s in range(start, stop):
-            t0 = time.perf_counter()
-            k = s % len(batches)
-            if k == 0:
-                state = None  # a new pass over the text starts from the zero state
-            inputs, targets = batches.window(k)
-            loss, grads, state = charlm.loss_and_grads(params, inputs, targets, state,
-                                                       dropout=config["dropout"], rng=gens["dropout"])
-            norm = float(clip_grad_norm(grads, config["max_norm"]))
-            opt.lr = schedule(s)
-            opt.step(grads)
-            trained += time.perf_counter() - t0
-            write({"kind": "step", "step": s, "loss": loss, "norm": norm, "lr": opt.lr, "time": trained})
+        clock = time.perf_counter()
+
+        def after_step(history):  # lstm.train's callback: log, evaluate, checkpoint
+            nonlocal trained, clock
+            trained += time.perf_counter() - clock  # training time only, not the evaluations' and checkpoints'
+            s, loss, norm = start + history.steps - 1, history.loss[-1], history.grad_norm[-1]
+            write({"kind": "step", "step": s, "loss": loss, "norm": norm, "lr": history.lr[-1], "time": trained})
             if s % 50 == 0:
                 log(f"step {s}: loss {loss:.4f} nats ({loss / math.log(2):.3f} bits), norm {norm:.3f}, "
                     f"{trained:.0f} s")
@@ -213,8 +208,14 @@ def run(config, out_dir: Path, *, log=print, steps=None, fresh=False, checkpoint
             if done % config["eval_every"] == 0 and done < config["steps"]:
                 evaluate(done)
             if done % config["checkpoint_every"] == 0 and done < config["steps"]:
-                save_checkpoint(ckpt_path, done, params, opt, state, gens,
+                save_checkpoint(ckpt_path, done, params, opt, window_loss.state, gens,
                                 {"config": config, "train_time": trained})
+            clock = time.perf_counter()
+
+        # step s of this call is step start + s of the run: its window, its rate
+        lstm.train(window_loss, params, opt, lambda s, _: window_loss.batch(start + s), steps=stop - start,
+                   clip=config["max_norm"], schedule=lambda s: schedule(start + s), callback=after_step,
+                   progress=False)
 
         if stop == config["steps"]:
             test_bpc = evaluate(stop)

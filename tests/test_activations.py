@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.gradcheck import numerical_gradient
+from lstm.checks.gradcheck import numerical_gradient
 
 FLOATS = [np.float32, np.float64]
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lstm.audit import Audit
+from lstm.checks.audit import Audit
 
 
 def test_a_correct_item_needs_a_passing_check():

@@ -53,7 +53,7 @@ def test_the_committed_results_are_where_the_benchmark_writes_them():
 def test_lm_floor_does_exactly_the_counted_products(monkeypatch):
     """The language model's floor runs the products that charlm.step_flops counts, no more, no less."""
     from lstm import bench as lm_bench
-    from lstm import charlm
+    from lstm.lm import charlm
 
     shape = {"K": 7, "H": 4, "L": 2, "B": 3, "T": 5, "dropout": 0.25}
     step = lm_bench.make_lm("floor", **shape)

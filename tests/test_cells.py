@@ -1,4 +1,7 @@
-"""Every cell behind the common interface passes the same harness (lstm.harness).
+"""Every cell behind the common interface passes the same harness (lstm.checks.harness).
+
+The harness itself is tested in tests/test_harness.py; the loop through time
+(lstm.cells.loop) in tests/test_cells_loop.py.
 
 Helpers adding a cell append it to CELLS (and to SYMBOLIC when its SymPy
 step is affordable).
@@ -7,7 +10,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import harness
+from lstm.checks import harness
 
 CELLS = [
     lstm.LSTM(),
@@ -82,48 +85,3 @@ def test_padded_steps_change_nothing(cell):
     assert np.all(g["x"][3:] == 0)
     for k in g3:
         np.testing.assert_allclose(g[k][:3] if k == "x" else g[k], g3[k], rtol=1e-13, atol=1e-14)
-
-
-def test_fast_lstm_path_equals_generic_loop():
-    cell = lstm.LSTM()
-    params, x, s0 = harness.random_problem(cell, T=7, B=3, rng=2)
-    hs_f, sT_f, c_f = lstm.sequence_forward(cell, x, params, s0)
-    hs_g, sT_g, c_g = lstm.sequence_forward(cell, x, params, s0, fast=False)
-    assert c_f.fast and not c_g.fast
-    np.testing.assert_allclose(hs_f, hs_g, rtol=1e-13, atol=1e-15)
-    rng = np.random.default_rng(3)
-    d = rng.standard_normal(hs_f.shape), rng.standard_normal(s0[0].shape), rng.standard_normal(s0[1].shape)
-    g_f = lstm.sequence_backward(d[0], c_f, d[1:])
-    g_g = lstm.sequence_backward(d[0], c_g, d[1:])
-    assert set(g_f) == set(g_g)
-    for k in g_f:
-        np.testing.assert_allclose(g_f[k], g_g[k], rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize(
-    "lengths, error, match",
-    [
-        ([0, 2, 3], ValueError, "lengths must lie in 1"),
-        ([5, 2, 3], ValueError, "lengths must lie in 1"),
-        ([1.0, 2.0, 3.0], TypeError, "integers"),
-        ([1, 2], ValueError, r"expected \(B,\) = \(3,\)"),
-    ],
-)
-def test_bad_lengths_are_refused(lengths, error, match):
-    cell = lstm.RNN()
-    params, x, s0 = harness.random_problem(cell, T=4, B=3)
-    with pytest.raises(error, match=match):
-        lstm.sequence_forward(cell, x, params, s0, lengths=lengths)
-
-
-def test_bad_states_are_refused():
-    cell = lstm.LSTM()
-    params, x, (h0, c0) = harness.random_problem(cell, T=4, B=3)
-    with pytest.raises(ValueError, match="state0 has 1 parts"):
-        lstm.sequence_forward(cell, x, params, (h0,))
-    with pytest.raises(ValueError, match=r"c0 has shape \(3, 4\)"):
-        lstm.sequence_forward(cell, x, params, (h0, c0[:, :4]))
-    with pytest.raises(ValueError, match="params lacks"):
-        lstm.sequence_forward(cell, x, {"W_x": params["W_x"]}, (h0, c0))
-    with pytest.raises(TypeError, match="dtype"):
-        lstm.sequence_forward(cell, x.astype(np.float32), params, (h0, c0))

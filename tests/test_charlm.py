@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import charlm
-from lstm.dropout import dropout_mask
-from lstm.gradcheck import numerical_gradient, relative_error
+from lstm.blocks.dropout import dropout_mask
+from lstm.checks.gradcheck import numerical_gradient, relative_error
+from lstm.lm import charlm
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = lstm.data_path()
@@ -57,7 +57,7 @@ def test_windows_continue_each_other():
 
 
 def problem(rng, K=5, H=3, T=4, B=2, layers=1):
-    params = charlm.init_model(K, H, layers=layers, rng=rng)
+    params = charlm.init_lm_params(K, H, layers=layers, rng=rng)
     for name in params:  # nonzero everywhere, biases included
         params[name] = params[name] + 0.1 * rng.normal(size=params[name].shape)
     inputs, targets = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
@@ -66,7 +66,7 @@ def problem(rng, K=5, H=3, T=4, B=2, layers=1):
 
 
 def test_first_loss_is_near_ln_K(rng):
-    params = charlm.init_model(65, 64, layers=2, rng=rng)
+    params = charlm.init_lm_params(65, 64, layers=2, rng=rng)
     inputs, targets = rng.integers(0, 65, (20, 8)), rng.integers(0, 65, (20, 8))
     loss, _, _ = charlm.loss_and_grads(params, inputs, targets)
     assert abs(loss - math.log(65)) < 0.05
@@ -94,11 +94,11 @@ def test_gradients_against_finite_differences(rng, layers, dropout):
 
 
 def test_one_layer_is_the_lstm_and_output_layer(rng):
-    """With one layer and no dropout the model is lstm.forward followed by the output layer."""
+    """With one layer and no dropout the model is lstm.lstm_forward followed by the output layer."""
     params, inputs, targets, state = problem(rng)
     logits, (h_T, c_T), _ = charlm.model_forward(params, inputs, state)
     layer = {"W_x": params["W_x_l0"], "W_h": params["W_h_l0"], "b": params["b_l0"]}
-    hs, (h, c), _ = lstm.forward(charlm.one_hot(inputs, 5), layer, state[0][0], state[1][0])
+    hs, (h, c), _ = lstm.lstm_forward(charlm.one_hot(inputs, 5), layer, state[0][0], state[1][0])
     np.testing.assert_allclose(logits, hs @ params["W_y"].T + params["b_y"], rtol=1e-13)
     np.testing.assert_allclose(h_T[0], h, rtol=1e-13)
     np.testing.assert_allclose(c_T[0], c, rtol=1e-13)
@@ -134,7 +134,7 @@ def test_bad_models_and_states_are_refused(rng):
     with pytest.raises(ValueError, match="outside"):
         charlm.model_forward(params, inputs + 5)
     with pytest.raises(ValueError, match="layers"):
-        charlm.init_model(5, 3, layers=0)
+        charlm.init_lm_params(5, 3, layers=0)
     assert charlm.check_model(params) == (5, 3, 2, np.float64)
 
 
@@ -152,7 +152,7 @@ def test_carrying_the_state_equals_one_long_window(rng):
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_evaluate_in_pieces_equals_one_pass(rng, layers):
-    params = charlm.init_model(7, 6, layers=layers, rng=rng)
+    params = charlm.init_lm_params(7, 6, layers=layers, rng=rng)
     ids = rng.integers(0, 7, 500)
     one = charlm.evaluate(params, ids, streams=1, window=1000)
     # A plain loop over the text, one character at a time.
@@ -167,7 +167,7 @@ def test_evaluate_in_pieces_equals_one_pass(rng, layers):
 
 
 def test_sampling(rng):
-    params = charlm.init_model(5, 4, rng=rng)
+    params = charlm.init_lm_params(5, 4, rng=rng)
     params["b_y"] = rng.normal(size=5) * 3
     vocab = "abcde"
     a = charlm.sample(params, vocab, 30, prompt="ab", rng=np.random.default_rng(0))
@@ -183,7 +183,7 @@ def test_sampling(rng):
 
 @pytest.mark.parametrize("layer", [0, 1])
 def test_trace_matches_the_sequence(rng, layer):
-    params = charlm.init_model(5, 4, layers=2, rng=rng)
+    params = charlm.init_lm_params(5, 4, layers=2, rng=rng)
     ids = rng.integers(0, 5, 40)
     tr = charlm.trace(params, ids, window=7, layer=layer)  # several windows, the state carried across
     assert tr["c"].shape == (40, 4) and tr["p"].shape == (40, 5)
@@ -194,8 +194,32 @@ def test_trace_matches_the_sequence(rng, layer):
     np.testing.assert_allclose(-np.log(tr["p"][np.arange(39), ids[1:]]).mean(), loss, rtol=1e-12)
 
 
+def test_train_is_the_loop_written_out(rng):
+    """charlm.train (lstm.train on a WindowLoss) equals the loop written out step by step: the same
+    windows, the state carried and reset at each pass, clipping, the schedule, Adam; bit for bit."""
+    ids = rng.integers(0, 6, 100)
+    batches = charlm.Batches(ids, 4, 8)  # 3 windows per pass: 7 steps reset the state twice
+    rate = charlm.cosine_lr(1e-2, 7, warmup=2)
+    params = charlm.init_lm_params(6, 5, layers=2, rng=1)
+    mine = {k: v.copy() for k, v in params.items()}
+    records = charlm.train(params, batches, 7, lr=rate, max_norm=0.5, dropout=0.2, rng=np.random.default_rng(2))
+
+    opt, masks, state, expected = lstm.Adam(mine, lr=rate(0)), np.random.default_rng(2), None, []
+    for s in range(7):
+        k = s % len(batches)
+        state = None if k == 0 else state
+        loss, grads, state = charlm.loss_and_grads(mine, *batches.window(k), state, dropout=0.2, rng=masks)
+        norm = lstm.clip_grad_norm(grads, 0.5)
+        opt.lr = rate(s)
+        opt.step(grads)
+        expected.append({"step": s, "loss": loss, "norm": norm, "lr": rate(s)})
+    assert [{k: r[k] for k in ("step", "loss", "norm", "lr")} for r in records] == expected
+    for k in params:
+        np.testing.assert_array_equal(params[k], mine[k])
+
+
 def test_save_and_load(tmp_path, rng):
-    params = charlm.init_model(5, 4, rng=rng, dtype=np.float32)
+    params = charlm.init_lm_params(5, 4, rng=rng, dtype=np.float32)
     charlm.save_model(tmp_path / "m.npz", params, "abcde", step=3, val_bpc=1.5)
     loaded, vocab, meta = charlm.load_model(tmp_path / "m.npz")
     assert vocab == "abcde" and meta == {"step": 3, "val_bpc": 1.5} and list(loaded) == list(params)

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 import lstm
-import lstm.checkpoint
-from lstm.checkpoint import checkpoint_backward, checkpoint_forward, default_every
+import lstm.cells.checkpoint
+from lstm.cells.checkpoint import checkpoint_backward, checkpoint_forward, default_every
 
 NAMES = ("x", "h0", "c0", "W_x", "W_h", "b")
 
 
 def problem(rng, T=10, B=3, D=2, H=4, dtype=np.float64):
-    p = lstm.init_params(D, H, rng=rng, dtype=dtype)
+    p = lstm.init_lstm_params(D, H, rng=rng, dtype=dtype)
     p["b"] = rng.normal(size=4 * H).astype(dtype)
     x = rng.normal(size=(T, B, D)).astype(dtype)
     h0, c0, dh_T, dc_T = (rng.normal(size=(B, H)).astype(dtype) for _ in range(4))
@@ -25,8 +25,8 @@ def problem(rng, T=10, B=3, D=2, H=4, dtype=np.float64):
 @pytest.mark.parametrize("every", [1, 2, 3, 4, 9, 10, 13, None])
 def test_checkpointing_gives_the_gradients_of_plain_bptt(every, dtype, rtol, atol, rng):
     x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, dtype=dtype)
-    hs, (h_T, c_T), cache = lstm.forward(x, p, h0, c0)
-    plain = lstm.backward(dhs, cache, dh_T, dc_T)
+    hs, (h_T, c_T), cache = lstm.lstm_forward(x, p, h0, c0)
+    plain = lstm.lstm_backward(dhs, cache, dh_T, dc_T)
     hs_k, (h_T_k, c_T_k), cache_k = checkpoint_forward(x, p, h0, c0, every=every)
     k = every or default_every(10)
     assert cache_k.starts == list(range(0, 10, k)) and len(cache_k.states) == len(cache_k.starts)
@@ -41,9 +41,9 @@ def test_checkpointing_gives_the_gradients_of_plain_bptt(every, dtype, rtol, ato
 
 def test_no_gradient_and_default_states(rng):
     x, p, *_ = problem(rng)
-    _, _, cache = lstm.forward(x, p)
+    _, _, cache = lstm.lstm_forward(x, p)
     _, (h_T, c_T), cache_k = checkpoint_forward(x, p, every=4)
-    plain, ours = lstm.backward(None, cache, None, c_T), checkpoint_backward(None, cache_k, None, c_T)
+    plain, ours = lstm.lstm_backward(None, cache, None, c_T), checkpoint_backward(None, cache_k, None, c_T)
     for n in NAMES:
         np.testing.assert_allclose(ours[n], plain[n], rtol=1e-12, atol=1e-14)
         assert np.all(ours[n] != 0), n  # a loss on c_T alone reaches everything
@@ -81,8 +81,8 @@ def test_checkpointing_stores_less(rng):
     x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, T=400, B=4, D=2, H=32)
 
     def plain():
-        _, _, cache = lstm.forward(x, p, h0, c0)
-        return lstm.backward(dhs, cache, dh_T, dc_T)
+        _, _, cache = lstm.lstm_forward(x, p, h0, c0)
+        return lstm.lstm_backward(dhs, cache, dh_T, dc_T)
 
     def checkpointed():
         _, _, cache = checkpoint_forward(x, p, h0, c0)
@@ -103,8 +103,8 @@ def test_plain_bptt_peak_grows_by_D_plus_12H_numbers_per_step(rng):
         x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, T=T, B=B, D=D, H=H)
 
         def plain():
-            _, _, cache = lstm.forward(x, p, h0, c0)
-            return lstm.backward(dhs, cache, dh_T, dc_T)
+            _, _, cache = lstm.lstm_forward(x, p, h0, c0)
+            return lstm.lstm_backward(dhs, cache, dh_T, dc_T)
 
         plain()  # warm-up
         peaks[T] = peak_bytes(plain)
@@ -113,11 +113,11 @@ def test_plain_bptt_peak_grows_by_D_plus_12H_numbers_per_step(rng):
 
 
 def test_checkpointing_runs_every_step_forward_twice_and_backward_once(rng):
-    ck = lstm.checkpoint
+    ck = lstm.cells.checkpoint
     x, p, h0, c0, dhs, dh_T, dc_T = problem(rng, T=10)
     for every in (1, 3, 4, 10, None):
-        with mock.patch.object(ck, "forward", wraps=ck.forward) as fwd, \
-                mock.patch.object(ck, "backward", wraps=ck.backward) as bwd:
+        with mock.patch.object(ck, "lstm_forward", wraps=ck.lstm_forward) as fwd, \
+                mock.patch.object(ck, "lstm_backward", wraps=ck.lstm_backward) as bwd:
             _, _, cache = checkpoint_forward(x, p, h0, c0, every=every)
             checkpoint_backward(dhs, cache, dh_T, dc_T)
         assert sum(len(c.args[0]) for c in fwd.call_args_list) == 20, every

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.clip import clip_grad_norm, clip_grad_value, total_norm
+from lstm.training.clip import clip_grad_norm, clip_grad_value, total_norm
 
 
 def grads345():

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import charlm, flow, layers
-from lstm.checkpoint import checkpoint_forward
-from lstm.sequence import reference_backward, reference_forward
+from lstm.cells import stacks
+from lstm.cells.checkpoint import checkpoint_forward
+from lstm.cells.lstm_fast import reference_backward, reference_forward
+from lstm.checks import flow
+from lstm.lm import charlm
 
 B, D, H = 2, 3, 4
 EMPTY = r"x has shape \(0, 2, 3\): T = 0 time steps; a sequence needs T ≥ 1"
@@ -20,7 +22,7 @@ def empty(dtype=np.float64):
 
 def test_the_lstm_paths_refuse_an_empty_sequence():
     params = lstm.LSTM().init_params(D, H, rng=0)
-    for run in (lstm.forward, reference_forward, checkpoint_forward):
+    for run in (lstm.lstm_forward, reference_forward, checkpoint_forward):
         with pytest.raises(ValueError, match=EMPTY):
             run(empty(), params)
     with pytest.raises(ValueError, match=EMPTY):
@@ -29,9 +31,9 @@ def test_the_lstm_paths_refuse_an_empty_sequence():
         reference_backward(None, [])
     # The dtype and shape checks still come first, with their own messages.
     with pytest.raises(TypeError, match="dtype float32"):
-        lstm.forward(empty(np.float32), params)
+        lstm.lstm_forward(empty(np.float32), params)
     with pytest.raises(ValueError, match=r"x has shape \(0, 2, 5\); expected \(T, B, D\)"):
-        lstm.forward(np.zeros((0, B, 5)), params)
+        lstm.lstm_forward(np.zeros((0, B, 5)), params)
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=ids)
@@ -51,11 +53,11 @@ def test_sequence_forward_refuses_an_empty_sequence(cell, fast):
 @pytest.mark.parametrize("L, bidirectional", [(1, False), (2, True)])
 def test_stack_forward_refuses_an_empty_sequence(cell, L, bidirectional):
     """Before, T = 0 ran, and stack_backward of a GRU or RNN stack raised KeyError: 'W_x_l0'."""
-    params = layers.init_stack(cell, D, H, L, bidirectional, rng=0)
+    params = stacks.init_stack(cell, D, H, L, bidirectional, rng=0)
     with pytest.raises(ValueError, match=EMPTY):
-        layers.stack_forward(cell, empty(), params)
+        stacks.stack_forward(cell, empty(), params)
     with pytest.raises(ValueError, match=EMPTY):
-        layers.stack_forward(cell, empty(), params, fast=False)
+        stacks.stack_forward(cell, empty(), params, fast=False)
 
 
 def test_models_and_the_language_model_refuse_an_empty_sequence():
@@ -64,7 +66,7 @@ def test_models_and_the_language_model_refuse_an_empty_sequence():
     with pytest.raises(ValueError, match=EMPTY):
         model(params, (empty(), np.zeros((B, 1))))
     K = 5
-    params = charlm.init_model(K, H, rng=0)
+    params = charlm.init_lm_params(K, H, rng=0)
     with pytest.raises(ValueError, match=r"inputs has T = 0 steps"):
         charlm.loss_and_grads(params, np.zeros((0, B), int), np.zeros((0, B), int))
 
@@ -79,9 +81,9 @@ def test_one_step_still_runs_everywhere():
         np.testing.assert_allclose(hs[0], step[0], rtol=1e-13, atol=1e-15)
         grads = lstm.sequence_backward(np.ones_like(hs), run)
         assert set(grads) == {"x", *(f"{s}0" for s in cell.state_names), *params}
-        sp = layers.init_stack(cell, D, H, 2, True, rng=0)
-        _, _, cache = layers.stack_forward(cell, x, sp)
-        assert set(layers.stack_backward(None, cache)) == {"x", *(f"{s}0" for s in cell.state_names), *sp}
+        sp = stacks.init_stack(cell, D, H, 2, True, rng=0)
+        _, _, cache = stacks.stack_forward(cell, x, sp)
+        assert set(stacks.stack_backward(None, cache)) == {"x", *(f"{s}0" for s in cell.state_names), *sp}
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=ids)
@@ -120,30 +122,22 @@ MODULES = [
 
 @pytest.mark.parametrize("cell, layout", MODULES, ids=[repr(c) for c, _ in MODULES])
 def test_stack_state_errors_name_the_cells_module_and_the_gradient(cell, layout):
-    params = layers.init_stack(cell, D, H, 2, True, rng=0)
+    params = stacks.init_stack(cell, D, H, 2, True, rng=0)
     x = np.random.default_rng(0).standard_normal((3, B, D))
     n = len(cell.state_names)
     expected = r"\(num_layers·directions, B, H\) = \(4, 2, 4\) for 2 layer\(s\) × 2 direction\(s\), "
     with pytest.raises(ValueError, match=rf"^h0 has shape \(3, 2, 4\); expected {expected}{layout}$"):
-        layers.stack_forward(cell, x, params, (np.zeros((3, B, H)),) + (None,) * (n - 1))
-    _, _, cache = layers.stack_forward(cell, x, params)
+        stacks.stack_forward(cell, x, params, (np.zeros((3, B, H)),) + (None,) * (n - 1))
+    _, _, cache = stacks.stack_forward(cell, x, params)
     with pytest.raises(ValueError, match=rf"^dh_T has shape \(3, 2, 4\); expected {expected}{layout}$"):
-        layers.stack_backward(None, cache, (np.zeros((3, B, H)),) + (None,) * (n - 1))
+        stacks.stack_backward(None, cache, (np.zeros((3, B, H)),) + (None,) * (n - 1))
     with pytest.raises(ValueError, match=rf"^dstate_T has {n + 1} parts"):
-        layers.stack_backward(None, cache, (None,) * (n + 1))
+        stacks.stack_backward(None, cache, (None,) * (n + 1))
     if n == 2:
         with pytest.raises(ValueError, match=r"^dc_T has shape \(4, 2, 3\)"):
-            layers.stack_backward(None, cache, (None, np.zeros((4, B, 3))))
+            stacks.stack_backward(None, cache, (None, np.zeros((4, B, 3))))
         with pytest.raises(TypeError, match=r"^dstate_T must be a tuple of 2 arrays"):
-            layers.stack_backward(None, cache, np.zeros((4, B, H)))
-
-
-def test_torch_module_of_each_cell():
-    assert layers.torch_module(lstm.LSTM()) == "torch.nn.LSTM"
-    assert layers.torch_module(lstm.GRU()) == "torch.nn.GRU"
-    assert layers.torch_module(lstm.RNN("relu")) == "torch.nn.RNN"
-    for cell in (lstm.GRU(reset_after=False), lstm.Peephole(), lstm.LayerNormTF(), lstm.Variant("NP")):
-        assert layers.torch_module(cell) is None
+            stacks.stack_backward(None, cache, np.zeros((4, B, H)))
 
 
 def test_initialisers_take_an_integer_seed():
@@ -152,13 +146,13 @@ def test_initialisers_take_an_integer_seed():
     A seed used to raise AttributeError.
     """
     np.testing.assert_array_equal(
-        lstm.init_params(D, H, rng=3)["W_x"], lstm.init_params(D, H, rng=np.random.default_rng(3))["W_x"]
+        lstm.init_lstm_params(D, H, rng=3)["W_x"], lstm.init_lstm_params(D, H, rng=np.random.default_rng(3))["W_x"]
     )
     np.testing.assert_array_equal(
-        lstm.init_layer_norm_params(D, H, rng=3)["W_h"],
-        lstm.init_layer_norm_params(D, H, rng=np.random.default_rng(3))["W_h"],
+        lstm.init_layer_norm_tf_params(D, H, rng=3)["W_h"],
+        lstm.init_layer_norm_tf_params(D, H, rng=np.random.default_rng(3))["W_h"],
     )
     np.testing.assert_array_equal(
-        charlm.init_model(5, H, rng=3)["W_y"], charlm.init_model(5, H, rng=np.random.default_rng(3))["W_y"]
+        charlm.init_lm_params(5, H, rng=3)["W_y"], charlm.init_lm_params(5, H, rng=np.random.default_rng(3))["W_y"]
     )
-    assert not np.array_equal(lstm.init_params(D, H, rng=3)["W_x"], lstm.init_params(D, H, rng=4)["W_x"])
+    assert not np.array_equal(lstm.init_lstm_params(D, H, rng=3)["W_x"], lstm.init_lstm_params(D, H, rng=4)["W_x"])

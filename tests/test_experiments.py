@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.experiments import (
+from lstm.training.experiments import (
+    Rule1997,
     adding_run,
     adding_test_set,
     history_record,
@@ -15,6 +16,7 @@ from lstm.experiments import (
     reber_errors,
     reber_run,
 )
+from lstm.training.loop import Stop
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = lstm.data_path()
@@ -42,7 +44,7 @@ def test_reber_run_and_record():
     assert len(train) == len(test) == 256 and train != test
     h, params = reber_run(lstm.LSTM(), 0, steps=30, eval_every=10, progress=False)
     assert h.eval_step == [0, 10, 20, 30] and 0 <= h.final_eval <= 1
-    encoded = lstm.tasks.reber_batch(train + test)
+    encoded = lstm.training.tasks.reber_batch(train + test)
     errors = reber_errors(lstm.StepwiseCrossEntropy(), params, encoded)
     assert errors.shape == (512,) and errors.mean() == h.final_eval
     record = json.loads(json.dumps(history_record(h, cell="lstm", seed=0)))
@@ -50,7 +52,7 @@ def test_reber_run_and_record():
 
 
 def test_adding_1997_run_records_the_rule_and_the_test():
-    h, result = lstm.experiments.adding_1997_run(lstm.LSTM(), 30, 0, steps=4, B=8, window=16, n_test=40,
+    h, result = lstm.training.experiments.adding_1997_run(lstm.LSTM(), 30, 0, steps=4, B=8, window=16, n_test=40,
                                                  progress=False)
     # the window of 16 sequences fills after two batches of 8: until then the rule reads 1
     assert h.eval_step == [0, 1, 2, 3, 4] and h.eval_loss[:2] == [1.0, 1.0]
@@ -58,10 +60,26 @@ def test_adding_1997_run_records_the_rule_and_the_test():
     assert result["sequences"] is None and 0 <= result["test_wrong"] <= 40 and result["n_test"] == 40
 
 
+def test_rule_1997_by_hand():
+    rule = Rule1997(window=4, B=2)  # keeps the last 2 batches
+    assert repr(rule) == "Rule1997(window=4, B=2)" and rule.describe().endswith("over the last 4 sequences")
+    y = np.array([[0.5], [1.0]])
+    rule.record(y + 0.01, y)
+    assert rule.wrong_fraction() == 1.0  # 2 of the 4 sequences seen: not yet judged
+    rule.record(y + np.array([[0.0], [0.05]]), y)  # one error >= 0.04
+    assert rule.wrong_fraction() == 0.25 and not rule(0.25)
+    rule.record(y - 0.01, y)  # the first batch leaves the window; the wrong one stays
+    assert rule.wrong_fraction() == 0.25
+    rule.record(y - 0.03, y)
+    assert rule.wrong_fraction() == 0.0 and rule(0.0)  # MSE (2 · 1e-4 + 2 · 9e-4) / 4 < 0.01
+    with pytest.raises(ValueError, match="window"):
+        Rule1997(window=0)
+
+
 def test_loss_grads_pred_matches_call_and_predict(rng):
     model = lstm.LastStepMSE()
     params = lstm.init_model(lstm.LSTM(), 2, 4, 1, rng=rng)
-    x, y, lengths = lstm.tasks.adding_problem_1997(22, 3, rng=rng)
+    x, y, lengths = lstm.training.tasks.adding_problem_1997(22, 3, rng=rng)
     loss, grads, pred = model.loss_grads_pred(params, (x, y, lengths))
     assert loss == model(params, (x, y, lengths))[0]
     np.testing.assert_array_equal(pred, model.predict(params, x, lengths))
@@ -83,7 +101,9 @@ def test_adding_1997_log_is_complete_and_consistent():
             # the rule fired: at that step none of the window's sequences was wrong
             assert r["sequences"] == r["B"] * r["steps"] and r["steps"] < r["budget"]
             assert r["eval_loss"][-1] == 0.0 and r["eval_step"][-1] == r["steps"]
-            assert r["stop_reason"].startswith("early stop (the 1997 rule")
+            rule = Rule1997(2000, r["B"])  # the paper's window, the script's default
+            assert Stop.parse(r["stop_reason"]) is Stop.EARLY
+            assert r["stop_reason"] == f"early stop ({rule.describe()}) at step {r['steps']}"
         assert r["eval_step"][0] == 0 and r["eval_loss"][0] == 1.0  # the window starts empty
 
 
@@ -114,4 +134,4 @@ def test_first_half_control_log_is_complete():
     for r in records:
         assert r["markers"] == "first_half" and r["T"] == 100 and r["budget"] == 4000
         solved = r["final_eval"] <= r["target"]
-        assert solved == r["stop_reason"].startswith("early stop") and (r["steps"] < r["budget"]) == solved
+        assert solved == (Stop.parse(r["stop_reason"]) is Stop.EARLY) and (r["steps"] < r["budget"]) == solved

@@ -1,12 +1,12 @@
-"""lstm.flow: per-step state gradients and one-step Jacobians, against independent computations."""
+"""lstm.checks.flow: per-step state gradients and one-step Jacobians, against independent computations."""
 import numpy as np
 import pytest
 
 import lstm
-from lstm import flow
-from lstm.cells import sequence_backward, sequence_forward
-from lstm.gradcheck import relative_error
-from lstm.harness import random_problem
+from lstm.cells.loop import sequence_backward, sequence_forward
+from lstm.checks import flow
+from lstm.checks.gradcheck import relative_error
+from lstm.checks.harness import random_problem
 
 CELLS = [lstm.LSTM(), lstm.RNN("tanh"), lstm.Peephole(), lstm.GRU(), lstm.GRU(reset_after=False)]
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.gradcheck import numerical_gradient
+from lstm.checks.gradcheck import numerical_gradient
 
 
 def affine_forward(x, W, b):

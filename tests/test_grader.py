@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import grader
+from lstm.checks import grader
 
 SOLUTIONS = pathlib.Path(__file__).resolve().parents[1] / "book" / "assignments" / "solutions"
 
@@ -30,24 +30,24 @@ CELL_PLANTS = {
 }
 BPTT_PLANTS = {
     "per_step_dh_dropped": [
-        ("lstm.cell_backward(dh + dhs[t], dc, caches[t])", "lstm.cell_backward(dh, dc, caches[t])")
+        ("lstm.lstm_step_backward(dh + dhs[t], dc, caches[t])", "lstm.lstm_step_backward(dh, dc, caches[t])")
     ],
     "carried_dh_dropped": [
         (
-            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-            "lstm.cell_backward(dhs[t] + (dh_T if t == len(caches) - 1 else 0), dc, caches[t])",
+            "lstm.lstm_step_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.lstm_step_backward(dhs[t] + (dh_T if t == len(caches) - 1 else 0), dc, caches[t])",
         )
     ],
     "carried_dc_dropped": [
         (
-            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-            "lstm.cell_backward(dh + dhs[t], dc if t == len(caches) - 1 else 0 * dc, caches[t])",
+            "lstm.lstm_step_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.lstm_step_backward(dh + dhs[t], dc if t == len(caches) - 1 else 0 * dc, caches[t])",
         )
     ],
     "W_h_from_h_t": [
         (
-            "lstm.cell_backward(dh + dhs[t], dc, caches[t])",
-            "lstm.cell_backward(dh + dhs[t], dc, caches[t]._replace(h_prev=caches[t].o * caches[t].tanh_c))",
+            "lstm.lstm_step_backward(dh + dhs[t], dc, caches[t])",
+            "lstm.lstm_step_backward(dh + dhs[t], dc, caches[t]._replace(h_prev=caches[t].o * caches[t].tanh_c))",
         )
     ],
     "dh_T_ignored": [("dh, dc = dh_T, dc_T", "dh, dc = 0 * dh_T, dc_T")],
@@ -76,19 +76,19 @@ def test_the_catalogue_has_at_least_ten_distinct_mistakes():
 
 def test_reference_solutions_and_the_package_pass():
     ns = load("cell")
-    assert grader.grade_step(lstm.LSTM(), ns["cell_forward"], ns["cell_backward"]).passed
-    assert grader.grade_step(lstm.LSTM(), lstm.cell_forward, lstm.cell_backward).passed
+    assert grader.grade_step(lstm.LSTM(), ns["lstm_step_forward"], ns["lstm_step_backward"]).passed
+    assert grader.grade_step(lstm.LSTM(), lstm.lstm_step_forward, lstm.lstm_step_backward).passed
     ns = load("bptt")
     assert grader.grade_sequence(lstm.LSTM(), ns["forward"], ns["backward"]).passed
-    assert grader.grade_sequence(lstm.LSTM(), lstm.forward, lstm.backward).passed
+    assert grader.grade_sequence(lstm.LSTM(), lstm.lstm_forward, lstm.lstm_backward).passed
     ns = load("peephole")
-    assert grader.grade_step(lstm.Peephole(), ns["peephole_cell_forward"], ns["peephole_cell_backward"]).passed
+    assert grader.grade_step(lstm.Peephole(), ns["peephole_step_forward"], ns["peephole_step_backward"]).passed
 
 
 @pytest.mark.parametrize("key", sorted(CELL_PLANTS))
 def test_each_planted_step_mistake_is_named(key):
     ns = load("cell", CELL_PLANTS[key])
-    report = grader.grade_step(lstm.LSTM(), ns["cell_forward"], ns["cell_backward"])
+    report = grader.grade_step(lstm.LSTM(), ns["lstm_step_forward"], ns["lstm_step_backward"])
     assert not report.passed
     assert report.diagnosis is not None and report.diagnosis.key == key, str(report)
     assert report.diagnosis.text in str(report)
@@ -99,7 +99,10 @@ def test_each_planted_mistake_is_named_through_time(key):
     if key in CELL_PLANTS:  # the student's own (wrong) step inside a correct loop
         cell = load("cell", CELL_PLANTS[key])
         ns = load(
-            "bptt", lstm=types.SimpleNamespace(cell_forward=cell["cell_forward"], cell_backward=cell["cell_backward"])
+            "bptt",
+            lstm=types.SimpleNamespace(
+                lstm_step_forward=cell["lstm_step_forward"], lstm_step_backward=cell["lstm_step_backward"]
+            ),
         )
     else:
         ns = load("bptt", BPTT_PLANTS[key])
@@ -110,76 +113,78 @@ def test_each_planted_mistake_is_named_through_time(key):
 
 def test_a_slip_outside_the_catalogue_is_located_without_a_diagnosis():
     def backward(dh, dc, cache):
-        grads = lstm.cell_backward(dh, dc, cache)
+        grads = lstm.lstm_step_backward(dh, dc, cache)
         H = dh.shape[1]
         grads["W_h"][H : 2 * H] *= 1.01  # only the forget gate's rows of W_h, by 1 %
         return grads
 
-    report = grader.grade_step(lstm.LSTM(), lstm.cell_forward, backward)
+    report = grader.grade_step(lstm.LSTM(), lstm.lstm_step_forward, backward)
     assert report.wrong == ["W_h[f]"] and report.diagnosis is None
     assert "No known mistake" in str(report)
 
     def backward_x(dh, dc, cache):
-        grads = lstm.cell_backward(dh, dc, cache)
+        grads = lstm.lstm_step_backward(dh, dc, cache)
         grads["x"] = grads["x"] + 1e-3 * np.random.default_rng(0).standard_normal(grads["x"].shape)
         return grads
 
-    report = grader.grade_step(lstm.LSTM(), lstm.cell_forward, backward_x)
+    report = grader.grade_step(lstm.LSTM(), lstm.lstm_step_forward, backward_x)
     assert report.wrong == ["x"] and report.diagnosis is None
 
 
 def test_a_wrong_forward_is_reported_and_not_diagnosed_as_a_backward_mistake():
     def forward(x, h_prev, c_prev, params):
-        h, c, cache = lstm.cell_forward(x, h_prev, c_prev, params)
+        h, c, cache = lstm.lstm_step_forward(x, h_prev, c_prev, params)
         return h * 1.001, c, cache
 
-    report = grader.grade_step(lstm.LSTM(), forward, lstm.cell_backward)
+    report = grader.grade_step(lstm.LSTM(), forward, lstm.lstm_step_backward)
     assert "h" in report.wrong and report.diagnosis is None
 
 
 def test_any_cell_is_graded_block_by_block():
     cell = lstm.RNN()
-    assert grader.grade_step(cell, lambda x, h, p: lstm.rnn_cell_forward(x, h, p), lstm.rnn_cell_backward).passed
+    assert grader.grade_step(cell, lambda x, h, p: lstm.rnn_step_forward(x, h, p), lstm.rnn_step_backward).passed
 
     def backward(dh, cache):
-        grads = lstm.rnn_cell_backward(dh, cache)
+        grads = lstm.rnn_step_backward(dh, cache)
         grads["b"] = 2 * grads["b"]
         return grads
 
-    report = grader.grade_step(cell, lambda x, h, p: lstm.rnn_cell_forward(x, h, p), backward)
+    report = grader.grade_step(cell, lambda x, h, p: lstm.rnn_step_forward(x, h, p), backward)
     assert report.wrong == ["b"] and report.diagnosis is None
 
 
 def test_functions_that_cannot_be_graded_are_refused():
     with pytest.raises(grader.GraderError, match=r"backward\(dh, cache\) takes 2 positional"):
-        grader.grade_step(lstm.LSTM(), lstm.cell_forward, lambda dh, cache: {})
+        grader.grade_step(lstm.LSTM(), lstm.lstm_step_forward, lambda dh, cache: {})
     with pytest.raises(grader.GraderError, match="expected a tuple"):
-        grader.grade_step(lstm.LSTM(), lambda x, h, c, p: lstm.cell_forward(x, h, c, p)[:2], lstm.cell_backward)
+        grader.grade_step(
+            lstm.LSTM(), lambda x, h, c, p: lstm.lstm_step_forward(x, h, c, p)[:2], lstm.lstm_step_backward
+        )
     with pytest.raises(grader.GraderError, match=r"\['W_x'\] has shape \(4, 20\); expected \(20, 4\)"):
         grader.grade_step(
             lstm.LSTM(),
-            lstm.cell_forward,
+            lstm.lstm_step_forward,
             lambda dh, dc, cache: {
-                **lstm.cell_backward(dh, dc, cache),
-                "W_x": lstm.cell_backward(dh, dc, cache)["W_x"].T,
+                **lstm.lstm_step_backward(dh, dc, cache),
+                "W_x": lstm.lstm_step_backward(dh, dc, cache)["W_x"].T,
             },
         )
     with pytest.raises(grader.GraderError, match=r"no gradient for \['b'\]"):
         grader.grade_step(
             lstm.LSTM(),
-            lstm.cell_forward,
-            lambda dh, dc, cache: {k: v for k, v in lstm.cell_backward(dh, dc, cache).items() if k != "b"},
+            lstm.lstm_step_forward,
+            lambda dh, dc, cache: {k: v for k, v in lstm.lstm_step_backward(dh, dc, cache).items() if k != "b"},
         )
     with pytest.raises(grader.GraderError, match="not a function"):
-        grader.grade_sequence(lstm.LSTM(), None, lstm.backward)
+        grader.grade_sequence(lstm.LSTM(), None, lstm.lstm_backward)
 
 
 def test_reference_solutions_plug_in_only_when_named(monkeypatch):
-    ns = {"cell_forward": "student's"}
+    ns = {"lstm_step_forward": "student's"}
     monkeypatch.delenv(grader.SOLUTIONS_ENV, raising=False)
-    assert grader.use_reference_solution("cell", ns) is False and ns["cell_forward"] == "student's"
+    assert grader.use_reference_solution("cell", ns) is False and ns["lstm_step_forward"] == "student's"
     monkeypatch.setenv(grader.SOLUTIONS_ENV, str(SOLUTIONS))
-    assert grader.use_reference_solution("cell", ns) is True and callable(ns["cell_forward"])
+    assert grader.use_reference_solution("cell", ns) is True and callable(ns["lstm_step_forward"])
     with pytest.raises(FileNotFoundError, match="no reference solution nope.py"):
         grader.use_reference_solution("nope", ns)
 
@@ -189,7 +194,7 @@ def test_reference_solutions_plug_in_only_when_named(monkeypatch):
 
 def _planted(name, plants):
     ns = load(name, plants)
-    return ns["cell_forward"], ns["cell_backward"]
+    return ns["lstm_step_forward"], ns["lstm_step_backward"]
 
 
 UNCATALOGUED = {  # slips no catalogued mistake describes, each with the blocks it must be reported in
@@ -230,25 +235,25 @@ def test_uncatalogued_slips_get_no_diagnosis(slip):
     if wrong is not None:
         assert report.wrong == wrong
     assert "no diagnosis" in str(report) and ", ".join(report.wrong) in str(report)
-    ns = load("bptt", lstm=types.SimpleNamespace(cell_forward=forward, cell_backward=backward))
+    ns = load("bptt", lstm=types.SimpleNamespace(lstm_step_forward=forward, lstm_step_backward=backward))
     report = grader.grade_sequence(lstm.LSTM(), ns["forward"], ns["backward"], D=4, H=H)
     assert not report.passed and report.diagnosis is None, str(report)
 
 
 def test_a_nearly_right_result_matches_no_mistake():
     def backward(dh, dc, cache):
-        grads = lstm.cell_backward(dh, dc, cache)
+        grads = lstm.lstm_step_backward(dh, dc, cache)
         grads["W_x"] = grads["W_x"] * (1 + 1e-7)  # wrong (above PASS_TOL), yet within MATCH_TOL of the reference
         return grads
 
-    report = grader.grade_step(lstm.LSTM(), lstm.cell_forward, backward)
+    report = grader.grade_step(lstm.LSTM(), lstm.lstm_step_forward, backward)
     assert not report.passed and report.diagnosis is None
 
 
 @pytest.mark.parametrize("cell", [lstm.LSTM(), lstm.GRU(), lstm.GRU(reset_after=False)], ids=repr)
 def test_the_catalogued_mistakes_are_told_apart(cell):
     """On a problem like the grader's, every two catalogued results differ: a name is never a tie."""
-    params, x, state = lstm.harness.random_problem(cell, rng=3)
+    params, x, state = lstm.checks.harness.random_problem(cell, rng=3)
     dstate = tuple(np.random.default_rng(4).standard_normal(s.shape) for s in state)
     _, cache = cell.step_forward(x, state, params)
     ref = cell.step_backward(dstate, cache)
@@ -278,18 +283,18 @@ def test_the_catalogued_mistakes_are_told_apart(cell):
 
 def test_reports_say_why_there_is_no_diagnosis():
     def forward(x, h_prev, c_prev, params):
-        h, c, cache = lstm.cell_forward(x, h_prev, c_prev, params)
+        h, c, cache = lstm.lstm_step_forward(x, h_prev, c_prev, params)
         return h, c * 1.01, cache
 
-    text = str(grader.grade_step(lstm.LSTM(), forward, lstm.cell_backward))
+    text = str(grader.grade_step(lstm.LSTM(), forward, lstm.lstm_step_backward))
     assert "The forward pass is wrong (c): fix it first" in text
 
     def backward(dh, cache):
-        grads = lstm.rnn_cell_backward(dh, cache)
+        grads = lstm.rnn_step_backward(dh, cache)
         grads["W_h"] = -grads["W_h"]
         return grads
 
-    text = str(grader.grade_step(lstm.RNN(), lambda x, h, p: lstm.rnn_cell_forward(x, h, p), backward))
+    text = str(grader.grade_step(lstm.RNN(), lambda x, h, p: lstm.rnn_step_forward(x, h, p), backward))
     assert "The rnn cell has no catalogue of mistakes" in text and "(W_h)" in text
 
 
@@ -366,21 +371,21 @@ def test_gru_mistakes_in_chos_form():
     cell = lstm.GRU(reset_after=False)
 
     def forward(x, h, p):
-        h, cache = lstm.gru_cell_forward(x, h, p, reset_after=False)
+        h, cache = lstm.gru_step_forward(x, h, p, reset_after=False)
         return h, (cache, p["b_h"])
 
     def pytorch_rule(dh, cc):  # the rule of the other form, where r scales W_hn h + b_hn
         cache, b_h = cc
         H = cache.n.shape[1]
         u_n = cache.h_prev @ cache.W_h[2 * H :].T + b_h[2 * H :]
-        return lstm.gru_cell_backward(dh, cache._replace(reset_after=True, v=u_n, s=None))
+        return lstm.gru_step_backward(dh, cache._replace(reset_after=True, v=u_n, s=None))
 
     def no_direct_path(dh, cc):
-        grads = lstm.gru_cell_backward(dh, cc[0])
+        grads = lstm.gru_step_backward(dh, cc[0])
         grads["h_prev"] = grads["h_prev"] - dh * cc[0].z
         return grads
 
-    report = grader.grade_step(cell, forward, lambda dh, cc: lstm.gru_cell_backward(dh, cc[0]))
+    report = grader.grade_step(cell, forward, lambda dh, cc: lstm.gru_step_backward(dh, cc[0]))
     assert report.passed
     for backward, key in ((pytorch_rule, "gru_reset_other_form"), (no_direct_path, "gru_direct_path_dropped")):
         report = grader.grade_step(cell, forward, backward)

@@ -1,13 +1,14 @@
-"""The GRU's two forms, and the RNN/GRU PyTorch adapters without PyTorch.
+"""The GRU (lstm.cells.gru): its two forms, parameters and errors.
 
 The generic checks (finite differences, SymPy, batch = loop, padding) run
-in tests/test_cells.py; torch cross-checks in tests/test_torch_rnn.py.
+in tests/test_cells.py; the PyTorch adapters in tests/test_pytorch.py; torch cross-checks in
+tests/test_torch_rnn.py.
 """
 import numpy as np
 import pytest
 
 import lstm
-from lstm import harness
+from lstm.checks import harness
 
 B, D, H = 3, 4, 5
 
@@ -85,59 +86,14 @@ def test_parameter_count():
 def test_bad_input_is_refused():
     params, x, (h,) = problem()
     with pytest.raises(ValueError, match="params lacks \\['b_h'\\]"):
-        lstm.gru_cell_forward(x, h, {k: v for k, v in params.items() if k != "b_h"})
+        lstm.gru_step_forward(x, h, {k: v for k, v in params.items() if k != "b_h"})
     with pytest.raises(ValueError, match=r"W_h has shape \(14, 5\)"):
-        lstm.gru_cell_forward(x, h, dict(params, W_h=params["W_h"][:-1]))
+        lstm.gru_step_forward(x, h, dict(params, W_h=params["W_h"][:-1]))
     with pytest.raises(ValueError, match=r"b_x has shape"):
-        lstm.gru_cell_forward(x, h, dict(params, b_x=params["b_x"][:H]))
+        lstm.gru_step_forward(x, h, dict(params, b_x=params["b_x"][:H]))
     with pytest.raises(ValueError, match=r"h_prev has shape"):
-        lstm.gru_cell_forward(x, h[:, :2], params)
+        lstm.gru_step_forward(x, h[:, :2], params)
     with pytest.raises(TypeError, match="reset_after"):
         lstm.GRU(reset_after="no")
     with pytest.raises(ValueError, match="H must be a positive integer"):
         lstm.init_gru_params(3, 0)
-
-
-@pytest.mark.parametrize("cell, to, back", [
-    (lstm.RNN(), lstm.rnn_to_pytorch, lstm.rnn_from_pytorch),
-    (lstm.GRU(), lstm.gru_to_pytorch, lstm.gru_from_pytorch),
-])
-def test_adapters_round_trip(cell, to, back):
-    params, _, _ = harness.random_problem(cell, B=B, D=D, H=H)
-    for kw in ({}, {"cell": True}, {"layer": 2, "reverse": True}):
-        sd = to(params, **kw)
-        suffix = "" if kw.get("cell") else ("_l2_reverse" if kw.get("layer") else "_l0")
-        assert set(sd) == {f"{n}{suffix}" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        read = back(sd, **{k: v for k, v in kw.items() if k != "cell"})
-        assert set(read) == set(params)
-        for k in params:
-            np.testing.assert_array_equal(read[k], params[k])
-
-
-def test_rnn_biases_are_summed():
-    rng = np.random.default_rng(0)
-    sd = {"weight_ih_l0": rng.standard_normal((H, D)), "weight_hh_l0": rng.standard_normal((H, H)),
-          "bias_ih_l0": rng.standard_normal(H), "bias_hh_l0": rng.standard_normal(H)}
-    np.testing.assert_array_equal(lstm.rnn_from_pytorch(sd)["b"], sd["bias_ih_l0"] + sd["bias_hh_l0"])
-
-
-def test_adapters_refuse_bad_state_dicts():
-    rng = np.random.default_rng(0)
-    sd = {"weight_ih_l0": rng.standard_normal((3 * H, D)), "weight_hh_l0": rng.standard_normal((3 * H, H)),
-          "bias_ih_l0": rng.standard_normal(3 * H), "bias_hh_l0": rng.standard_normal(3 * H)}
-    with pytest.raises(ValueError, match=r"lacks \['weight_hh_l0'\]"):
-        lstm.gru_from_pytorch({k: v for k, v in sd.items() if k != "weight_hh_l0"})
-    with pytest.raises(ValueError, match=r"lacks \['bias_hh_l0'\]"):
-        lstm.gru_from_pytorch({k: v for k, v in sd.items() if k != "bias_hh_l0"})
-    with pytest.raises(ValueError, match=r"lacks \['weight_ih_l1', 'weight_hh_l1'\].*layers \[0\]"):
-        lstm.gru_from_pytorch(sd, layer=1)
-    with pytest.raises(ValueError, match=r"weight_hh_l0 has shape \(15, 5\); expected \(5, 5\)"):
-        lstm.rnn_from_pytorch(sd)  # a GRU's state dict is not an RNN's
-    with pytest.raises(ValueError, match=r"bias_ih_l0 has shape \(14,\)"):
-        lstm.gru_from_pytorch(dict(sd, bias_ih_l0=sd["bias_ih_l0"][:-1]))
-    with pytest.raises(ValueError, match=r"weight_ih_l0 has shape \(15,\)"):
-        lstm.gru_from_pytorch(dict(sd, weight_ih_l0=sd["bias_ih_l0"]))
-    with pytest.raises(ValueError, match="layer must be a non-negative integer"):
-        lstm.gru_from_pytorch(sd, layer=-1)
-    with pytest.raises(TypeError, match="weight_ih_l0 has dtype int64"):
-        lstm.gru_from_pytorch(dict(sd, weight_ih_l0=np.ones((3 * H, D), dtype=np.int64)))

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 import lstm
-from lstm import symbolic as lsym
+from lstm.checks import symbolic as lsym
 
 
 def ln_layer(z, gamma, beta):
@@ -39,7 +39,7 @@ def test_layer_norm_matches_sympy(rng):
 
 
 def params(rng, D=2, H=3):
-    p = lstm.init_layer_norm_params(D, H, rng=rng)
+    p = lstm.init_layer_norm_tf_params(D, H, rng=rng)
     p["gamma"] = rng.normal(size=(5, H)) + 1
     p["beta"] = rng.normal(size=(5, H))
     return p
@@ -49,12 +49,12 @@ def test_cell_and_sequence_gradients(rng):
     p = params(rng)
 
     def step(x, h_prev, c_prev, **q):
-        h, c, cache = lstm.layer_norm_cell_forward(x, h_prev, c_prev, q)
+        h, c, cache = lstm.layer_norm_tf_step_forward(x, h_prev, c_prev, q)
         return (h, c), cache
 
     errors = lstm.gradcheck(
         step,
-        lambda d, cache: lstm.layer_norm_cell_backward(d[0], d[1], cache),
+        lambda d, cache: lstm.layer_norm_tf_step_backward(d[0], d[1], cache),
         dict(x=rng.normal(size=(3, 2)), h_prev=rng.normal(size=(3, 3)), c_prev=rng.normal(size=(3, 3)), **p),
     )
     assert max(errors.values()) < 1e-7
@@ -75,7 +75,7 @@ def test_forward_matches_sympy_and_tensorflow_semantics(rng):
     """The normalised state is the one carried on; forget_bias is added after normalising."""
     p = params(rng, D=2, H=3)
     x, h, c = rng.normal(size=(2, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
-    h1, c1, _ = lstm.layer_norm_cell_forward(x, h, c, p, forget_bias=1.0)
+    h1, c1, _ = lstm.layer_norm_tf_step_forward(x, h, c, p, forget_bias=1.0)
     syms = [
         lsym.matrix("x", 2, 2),
         lsym.matrix("hp", 2, 3),
@@ -85,7 +85,7 @@ def test_forward_matches_sympy_and_tensorflow_semantics(rng):
         lsym.matrix("g", 5, 3),
         lsym.matrix("be", 5, 3),
     ]
-    hs, cs, _ = lsym.layer_norm_cell_forward(*syms, 1.0, sp.Float(1e-12))
+    hs, cs, _ = lsym.layer_norm_tf_step_forward(*syms, 1.0, sp.Float(1e-12))
     bind = dict(zip(syms, (x, h, c, p["W_x"], p["W_h"], p["gamma"], p["beta"])))
     assert lstm.relative_error(h1, lsym.numeric(hs, bind)) < 1e-14
     assert lstm.relative_error(c1, lsym.numeric(cs, bind)) < 1e-14
@@ -99,6 +99,6 @@ def test_errors(rng):
     p = params(rng)
     x, h, c = rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
     with pytest.raises(ValueError, match=r"gamma has shape \(4, 3\); expected \(5, H\) = \(5, 3\)"):
-        lstm.layer_norm_cell_forward(x, h, c, dict(p, gamma=p["gamma"][:4]))
+        lstm.layer_norm_tf_step_forward(x, h, c, dict(p, gamma=p["gamma"][:4]))
     with pytest.raises(ValueError, match=r"params lacks \[.beta.\]"):
-        lstm.layer_norm_cell_forward(x, h, c, {k: v for k, v in p.items() if k != "beta"})
+        lstm.layer_norm_tf_step_forward(x, h, c, {k: v for k, v in p.items() if k != "beta"})

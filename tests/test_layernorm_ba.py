@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 import lstm
-from lstm import harness
-from lstm import symbolic as lsym
+from lstm.checks import harness
+from lstm.checks import symbolic as lsym
 
 
 def problem(rng=0, B=3, D=4, H=5):
@@ -171,8 +171,8 @@ def test_eps_must_be_a_finite_number_at_least_zero():
         for bad in (-1e-5, float("nan"), float("inf"), "1e-5", None, True):
             with pytest.raises(ValueError, match="eps must be a finite number >= 0"):
                 cell(eps=bad)
-    assert lstm.LayerNormTF().eps == lstm.layernorm.EPS == 1e-12  # TensorFlow's variance_epsilon
-    assert lstm.LayerNormBa().eps == lstm.layernorm.BA_EPS == 1e-5
+    assert lstm.LayerNormTF().eps == lstm.cells.layernorm.EPS == 1e-12  # TensorFlow's variance_epsilon
+    assert lstm.LayerNormBa().eps == lstm.cells.layernorm.BA_EPS == 1e-5
 
 
 def test_parameters_and_initialisation():
@@ -208,6 +208,6 @@ def test_sequence_against_the_step_loop():
     params, x, (h, c) = harness.random_problem(cell, T=4, B=2, D=3, H=4, rng=6)
     hs, (h_T, c_T), _ = lstm.sequence_forward(cell, x, params, (h, c))
     for t in range(4):
-        h, c, _ = lstm.layer_norm_ba_cell_forward(x[t], h, c, params)
+        h, c, _ = lstm.layer_norm_ba_step_forward(x[t], h, c, params)
         np.testing.assert_allclose(hs[t], h, rtol=1e-15)
     np.testing.assert_allclose(c_T, c, rtol=1e-15)

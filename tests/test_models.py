@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.cells import LSTM
-from lstm.models import LastStepMSE, StepwiseCrossEntropy, init_model, split_params
-from lstm.rnn import RNN
+from lstm.cells.lstm import LSTM
+from lstm.cells.rnn import RNN
+from lstm.training.models import LastStepMSE, StepwiseCrossEntropy, init_model, split_params
 
 T, B, D, H, K = 4, 3, 2, 5, 3
 
@@ -58,7 +58,7 @@ def test_last_step_mse_value_by_hand(rng):
     model = LastStepMSE()
     params = perturbed(LSTM(), rng)
     x, y = rng.standard_normal((T, B, D)), rng.standard_normal((B, K))
-    hs, _, _ = lstm.forward(x, split_params(params)[0])
+    hs, _, _ = lstm.lstm_forward(x, split_params(params)[0])
     pred = hs[-1] @ params["W_y"].T + params["b_y"]
     assert model.loss(params, (x, y)) == pytest.approx(np.mean((pred - y) ** 2), rel=1e-14)
 

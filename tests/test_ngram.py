@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import charlm, ngram
+from lstm.lm import charlm, ngram
 
 DATA = lstm.data_path("tinyshakespeare.txt")
 

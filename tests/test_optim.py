@@ -2,14 +2,14 @@
 
 With a constant gradient every optimiser's recursion has a closed form
 (geometric sums), which is computed here independently of the recursive
-update in ``lstm.optim``.  ``tests/test_torch_optim.py`` compares with
+update in ``lstm.training.optim``.  ``tests/test_torch_optim.py`` compares with
 torch.optim step by step.
 """
 import numpy as np
 import pytest
 
 import lstm
-from lstm.optim import SGD, Adagrad, Adam, RMSprop
+from lstm.training.optim import SGD, Adagrad, Adam, RMSprop
 
 TOL = 1e-14
 
@@ -228,5 +228,5 @@ def test_invalid_hyperparameters():
 
 
 def test_exported():
-    assert lstm.optim.Adam is Adam and lstm.Adam is Adam
+    assert lstm.training.optim.Adam is Adam and lstm.Adam is Adam
     assert "Adam" in repr(Adam(make(), lr=0.5)) and "lr=0.5" in repr(Adam(make(), lr=0.5))

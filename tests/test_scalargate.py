@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import symbolic as lsym
+from lstm.checks import symbolic as lsym
 
 PARAMS = ("w_i", "w_f", "w_o", "W_g")
 
@@ -16,13 +16,13 @@ def problem(rng, B=3, D=2, H=3):
 
 
 def step(x, h_prev, c_prev, **params):
-    h, c, cache = lstm.scalar_gate_cell_forward(x, h_prev, c_prev, params)
+    h, c, cache = lstm.scalar_gate_step_forward(x, h_prev, c_prev, params)
     return (h, c), cache
 
 
 def test_forward_matches_the_equations_one_example_at_a_time(rng):
     x, hp, cp, p = problem(rng)
-    h, c, _ = lstm.scalar_gate_cell_forward(x, hp, cp, p)
+    h, c, _ = lstm.scalar_gate_step_forward(x, hp, cp, p)
     def sig(z):
         return 0.5 * (1 + np.tanh(z / 2))
     for b in range(x.shape[0]):  # eqs. (1)-(10) with the source's column vectors
@@ -38,7 +38,7 @@ def test_forward_matches_the_equations_one_example_at_a_time(rng):
 def test_cell_matches_finite_differences(rng):
     x, h, c, p = problem(rng)
     errors = lstm.gradcheck(
-        step, lambda d, cache: lstm.scalar_gate_cell_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p)
+        step, lambda d, cache: lstm.scalar_gate_step_backward(d[0], d[1], cache), dict(x=x, h_prev=h, c_prev=c, **p)
     )
     assert set(errors) == {"x", "h_prev", "c_prev", *PARAMS} and max(errors.values()) < 1e-7
 
@@ -69,11 +69,11 @@ def test_cell_matches_sympy(rng):
         "W_g": lsym.matrix("Wg", D + H + 1, H),
     }
     dh, dc = lsym.vector("dh", H), lsym.vector("dc", H)
-    h, c, _ = lsym.scalar_gate_cell_forward(*sym.values())
+    h, c, _ = lsym.scalar_gate_step_forward(*sym.values())
     L = (dh.T * h + dc.T * c)[0]
     x, hp, cp, p = problem(rng, 1, D, H)
     d_h, d_c = rng.normal(size=(1, H)), rng.normal(size=(1, H))
-    ours = lstm.scalar_gate_cell_backward(d_h, d_c, lstm.scalar_gate_cell_forward(x, hp, cp, p)[2])
+    ours = lstm.scalar_gate_step_backward(d_h, d_c, lstm.scalar_gate_step_forward(x, hp, cp, p)[2])
     values = {"x": x[0], "h_prev": hp[0], "c_prev": cp[0], **p}
     bindings = {sym[n]: values[n] for n in sym} | {dh: d_h[0], dc: d_c[0]}
     for name in sym:
@@ -84,14 +84,14 @@ def test_cell_matches_sympy(rng):
 def test_errors(rng):
     x, h, c, p = problem(rng)
     with pytest.raises(ValueError, match=r"params lacks \['w_o'\]"):
-        lstm.scalar_gate_cell_forward(x, h, c, {k: v for k, v in p.items() if k != "w_o"})
+        lstm.scalar_gate_step_forward(x, h, c, {k: v for k, v in p.items() if k != "w_o"})
     with pytest.raises(ValueError, match=r"w_f has shape \(8,\); expected \(D\+2H\+1,\) = \(9,\)"):
-        lstm.scalar_gate_cell_forward(x, h, c, dict(p, w_f=np.zeros(8)))
+        lstm.scalar_gate_step_forward(x, h, c, dict(p, w_f=np.zeros(8)))
     with pytest.raises(TypeError, match="w_i has dtype float32"):
-        lstm.scalar_gate_cell_forward(x, h, c, dict(p, w_i=np.zeros(9, np.float32)))
+        lstm.scalar_gate_step_forward(x, h, c, dict(p, w_i=np.zeros(9, np.float32)))
     with pytest.raises(ValueError, match=r"c_prev has shape \(3, 2\)"):
-        lstm.scalar_gate_cell_forward(x, h, c[:, :2], p)
+        lstm.scalar_gate_step_forward(x, h, c[:, :2], p)
     with pytest.raises(ValueError, match="not finite|NaN"):
-        lstm.scalar_gate_cell_forward(x, h, c * np.nan, p)
+        lstm.scalar_gate_step_forward(x, h, c * np.nan, p)
     with pytest.raises(ValueError, match="x has shape"):
         lstm.sequence_forward(lstm.ScalarGate(), x, p)

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 import lstm
-from lstm import symbolic as lsym
+from lstm.checks import symbolic as lsym
 
 z = sp.Symbol("z", real=True)
 

@@ -5,8 +5,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from lstm import tasks
-from lstm.tasks import (
+from lstm.training import tasks
+from lstm.training.tasks import (
     adding_1997_correct,
     adding_problem,
     adding_problem_1997,

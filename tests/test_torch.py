@@ -39,9 +39,11 @@ def test_lstm_layer_matches_torch(seeded):
     (hs_t * dhs).sum().backward(retain_graph=True)
     ((hT_t * dhT).sum() + (cT_t * dcT).sum()).backward()
 
-    hs, (h_T, c_T), cache = lstm.forward(x.detach().numpy(), params, h0[0].detach().numpy(), c0[0].detach().numpy())
+    hs, (h_T, c_T), cache = lstm.lstm_forward(
+        x.detach().numpy(), params, h0[0].detach().numpy(), c0[0].detach().numpy()
+    )
     assert relerr(hs, hs_t) < TOL and relerr(h_T, hT_t[0]) < TOL and relerr(c_T, cT_t[0]) < TOL
-    g = lstm.backward(dhs.numpy(), cache, dhT[0].numpy(), dcT[0].numpy())
+    g = lstm.lstm_backward(dhs.numpy(), cache, dhT[0].numpy(), dcT[0].numpy())
     assert relerr(g["x"], x.grad) < TOL
     assert relerr(g["h0"], h0.grad[0]) < TOL and relerr(g["c0"], c0.grad[0]) < TOL
     assert relerr(g["W_x"], net.weight_ih_l0.grad) < TOL
@@ -63,9 +65,9 @@ def test_cell_matches_torch_lstmcell(seeded):
     h1, c1 = cell(x, (h, c))
     dh, dc = torch.randn_like(h1), torch.randn_like(c1)
     ((h1 * dh).sum() + (c1 * dc).sum()).backward()
-    h_np, c_np, cache = lstm.cell_forward(x.detach().numpy(), h.detach().numpy(), c.detach().numpy(), params)
+    h_np, c_np, cache = lstm.lstm_step_forward(x.detach().numpy(), h.detach().numpy(), c.detach().numpy(), params)
     assert relerr(h_np, h1) < TOL and relerr(c_np, c1) < TOL
-    g = lstm.cell_backward(dh.numpy(), dc.numpy(), cache)
+    g = lstm.lstm_step_backward(dh.numpy(), dc.numpy(), cache)
     for ours, theirs in [
         ("x", x.grad),
         ("h_prev", h.grad),
@@ -79,13 +81,13 @@ def test_cell_matches_torch_lstmcell(seeded):
 
 
 def test_to_pytorch_loads_into_torch(seeded):
-    params = lstm.init_params(3, 4, rng=seeded)
+    params = lstm.init_lstm_params(3, 4, rng=seeded)
     params["b"] = seeded.normal(size=16)
     net = torch.nn.LSTM(3, 4).double()
     net.load_state_dict({k: torch.from_numpy(v) for k, v in lstm.to_pytorch(params).items()})
     x = seeded.normal(size=(6, 2, 3))
     hs_t, _ = net(torch.from_numpy(x))
-    hs, _, _ = lstm.forward(x, params)
+    hs, _, _ = lstm.lstm_forward(x, params)
     assert relerr(hs, hs_t) < TOL
 
 
@@ -94,10 +96,10 @@ def test_language_model_with_dropout_matches_torch_autograd(seeded, layers, drop
     """The character model of the chapter: a stack of LSTM layers, dropout masks between them and
     before the output layer, cross-entropy over a window with a state carried in.  PyTorch's
     autograd, given the same masks, gives the same loss and every parameter's gradient."""
-    from lstm import charlm
+    from lstm.lm import charlm
 
     K, H, T, B = 6, 4, 5, 3
-    params = charlm.init_model(K, H, layers=layers, rng=seeded)
+    params = charlm.init_lm_params(K, H, layers=layers, rng=seeded)
     params = {k: v + 0.1 * seeded.normal(size=v.shape) for k, v in params.items()}
     inputs, targets = seeded.integers(0, K, (T, B)), seeded.integers(0, K, (T, B))
     state = (seeded.normal(size=(layers, B, H)), seeded.normal(size=(layers, B, H)))

@@ -1,12 +1,12 @@
-"""lstm.optim and lstm.clip step by step against torch.optim and torch.nn.utils (skipped without PyTorch)."""
+"""lstm.training.optim and .clip step by step against torch.optim and torch.nn.utils (skipped without PyTorch)."""
 import math
 
 import numpy as np
 import pytest
 
 import lstm
-from lstm.clip import clip_grad_norm, clip_grad_value
-from lstm.optim import Adam
+from lstm.training.clip import clip_grad_norm, clip_grad_value
+from lstm.training.optim import Adam
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build")
 
@@ -39,7 +39,7 @@ def test_matches_torch_optim_step_by_step(name, kw):
     rng = np.random.default_rng(7)
     params = {k: rng.standard_normal(s) for k, s in SHAPES.items()}
     tparams = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
-    opt = getattr(lstm.optim, name)(params, **kw)
+    opt = getattr(lstm.training.optim, name)(params, **kw)
     topt = getattr(torch.optim, name)(list(tparams.values()), foreach=False, **kw)
     worst = 0.0
     for step in range(30):

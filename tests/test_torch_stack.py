@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import layers
-from lstm.interop_stack import stack_from_pytorch, stack_to_pytorch
+from lstm.cells import stacks
+from lstm.interop.pytorch_stack import stack_from_pytorch, stack_to_pytorch
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build")
 
@@ -51,10 +51,10 @@ def compare(kind, num_layers, bidirectional, lengths=None, seed=0):
     dstate = [torch.randn_like(s) for s in sT_t]
     ((out_t * dout).sum() + sum((s * d).sum() for s, d in zip(sT_t, dstate))).backward()
 
-    out, sT, cache = layers.stack_forward(
+    out, sT, cache = stacks.stack_forward(
         cell, x.detach().numpy(), params, tuple(s.detach().numpy() for s in s0), lengths=lengths
     )
-    g = layers.stack_backward(dout.numpy(), cache, tuple(d.numpy() for d in dstate))
+    g = stacks.stack_backward(dout.numpy(), cache, tuple(d.numpy() for d in dstate))
     err = lstm.relative_error
     errors = {"out": err(out, out_t.detach().numpy()), "x": err(g["x"], x.grad.numpy())}
     for name, ours, theirs, s in zip(cell.state_names, sT, sT_t, s0):
@@ -93,12 +93,12 @@ def test_gru_and_rnn_stacks_match_torch(kind, lengths):
 
 
 def test_stack_to_pytorch_loads_into_torch():
-    params = layers.init_stack(lstm.LSTM(), D, H, 2, True, rng=0)
+    params = stacks.init_stack(lstm.LSTM(), D, H, 2, True, rng=0)
     net = torch.nn.LSTM(D, H, num_layers=2, bidirectional=True).double()
     net.load_state_dict({k: torch.from_numpy(v) for k, v in stack_to_pytorch(lstm.LSTM(), params).items()})  # strict
     x = np.random.default_rng(1).standard_normal((T, B, D))
     out_t, _ = net(torch.from_numpy(x))
-    out, _, _ = layers.stack_forward(lstm.LSTM(), x, params)
+    out, _, _ = stacks.stack_forward(lstm.LSTM(), x, params)
     assert lstm.relative_error(out, out_t.detach().numpy()) < TOL
 
 
@@ -120,9 +120,9 @@ def test_an_empty_sequence_is_refused_as_torch_refuses_it(kind):
     kw = {"nonlinearity": "tanh"} if kind == "rnn" else {}
     cell, params = stack_from_pytorch(net.state_dict(), kind=kind, **kw)
     with pytest.raises(ValueError, match="T = 0 time steps; a sequence needs T ≥ 1"):
-        layers.stack_forward(cell, np.zeros((0, B, D)), params)
+        stacks.stack_forward(cell, np.zeros((0, B, D)), params)
     with pytest.raises(ValueError, match="T = 0 time steps"):
-        lstm.sequence_forward(cell, np.zeros((0, B, D)), layers.split_stack(cell, params)[0][0])
+        lstm.sequence_forward(cell, np.zeros((0, B, D)), stacks.split_stack(cell, params)[0][0])
 
 
 def test_what_the_conversion_refuses_would_compute_something_else():
@@ -133,9 +133,9 @@ def test_what_the_conversion_refuses_would_compute_something_else():
     net = torch.nn.GRU(D, H, num_layers=2).double()
     out_t = net(torch.from_numpy(x))[0].detach().numpy()
     cell, params = stack_from_pytorch(net.state_dict(), kind="gru")
-    assert lstm.relative_error(layers.stack_forward(cell, x, params)[0], out_t) < TOL
+    assert lstm.relative_error(stacks.stack_forward(cell, x, params)[0], out_t) < TOL
     cho = lstm.GRU(reset_after=False)
-    assert lstm.relative_error(layers.stack_forward(cho, x, params)[0], out_t) > 1e-3
+    assert lstm.relative_error(stacks.stack_forward(cho, x, params)[0], out_t) > 1e-3
     with pytest.raises(ValueError, match=r"GRU\(reset_after=False\)"):
         stack_to_pytorch(cho, params)
     # A ReLU RNN read with the other nonlinearity gives other outputs.
@@ -143,4 +143,4 @@ def test_what_the_conversion_refuses_would_compute_something_else():
     out_t = net(torch.from_numpy(x))[0].detach().numpy()
     for nonlinearity, close in [("relu", True), ("tanh", False)]:
         cell, params = stack_from_pytorch(net.state_dict(), kind="rnn", nonlinearity=nonlinearity)
-        assert (lstm.relative_error(layers.stack_forward(cell, x, params)[0], out_t) < TOL) == close
+        assert (lstm.relative_error(stacks.stack_forward(cell, x, params)[0], out_t) < TOL) == close

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.models import LastStepMSE, StepwiseCrossEntropy, init_model, torch_lstm_model, train_side_by_side
+from lstm.training.models import LastStepMSE, StepwiseCrossEntropy, init_model, torch_lstm_model, train_side_by_side
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; `make test-torch` installs the CPU build")
 

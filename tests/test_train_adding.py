@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm.experiments import adding_test_set
-from lstm.models import LastStepMSE
+from lstm.training.experiments import adding_test_set
+from lstm.training.models import LastStepMSE
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = lstm.data_path("adding")

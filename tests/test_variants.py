@@ -1,4 +1,4 @@
-"""Greff et al.'s variants (lstm.variants): each is the change it claims to be.
+"""Greff et al.'s variants (lstm.cells.variants): each is the change it claims to be.
 
 The generic harness (finite differences, batch = loop, SymPy) runs on every
 variant from tests/test_cells.py; here each variant is pinned to the cells it
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import lstm
-from lstm import harness
-from lstm.variants import VARIANTS, Variant
+from lstm.cells.variants import VARIANTS, Variant
+from lstm.checks import harness
 
 B, D, H = 3, 4, 5
 

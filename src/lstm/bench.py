@@ -3,7 +3,7 @@
 Run with ``make bench`` (``python -m lstm.bench``).  For each size (B, T, D, H) and dtype it times one
 forward and one backward pass (with a gradient on every h_t) of
 
-* ``lstm``:   this package's fast path (``lstm.forward`` / ``lstm.backward``);
+* ``lstm``:   this package's fast path (``lstm.lstm_forward`` / ``lstm.lstm_backward``);
 * ``naive``:  a per-gate implementation like the source articles': four
               gate matrices, the input concatenated to [h; x] at every step,
               and weight gradients accumulated step by step;
@@ -74,7 +74,7 @@ METHOD = (
 def problem(B, T, D, H, dtype, seed=0):
     """Parameters with a nonzero bias, inputs x (T, B, D) and a gradient dhs (T, B, H)."""
     rng = np.random.default_rng(seed)
-    params = lstm.init_params(D, H, rng=rng, dtype=dtype)
+    params = lstm.init_lstm_params(D, H, rng=rng, dtype=dtype)
     params["b"] = rng.standard_normal(4 * H).astype(dtype)
     x = rng.standard_normal((T, B, D)).astype(dtype)
     dhs = rng.standard_normal((T, B, H)).astype(dtype)
@@ -82,8 +82,8 @@ def problem(B, T, D, H, dtype, seed=0):
 
 
 def run_lstm(params, x, dhs):
-    hs, _, cache = lstm.forward(x, params)
-    return lstm.backward(dhs, cache)
+    hs, _, cache = lstm.lstm_forward(x, params)
+    return lstm.lstm_backward(dhs, cache)
 
 
 def run_naive(params, x, dhs):
@@ -139,7 +139,7 @@ def run_naive(params, x, dhs):
 
 
 def make_floor(params, x, dhs):
-    """Only the products, with the shapes and count of lstm.forward/backward."""
+    """Only the products, with the shapes and count of lstm.lstm_forward/backward."""
     T, B, D = x.shape
     W_x, W_h = params["W_x"], params["W_h"]
     H = W_h.shape[1]
@@ -240,7 +240,7 @@ def spread(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "rounds": list(values)}
 
 
-def main(argv=None):
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
     parser.add_argument("--budget", type=float, default=0.5, help="seconds of timed runs per process (default 0.5)")
@@ -253,7 +253,62 @@ def main(argv=None):
     parser.add_argument("--lm", action="store_true",
                         help="time the language model's training step instead (writes charlm_step.json)")
     parser.add_argument("--lm-worker", metavar="IMPL", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _machine(tv, note, rounds, budget) -> dict:
+    """What the results were measured on, and how."""
+    return {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": tv[0] if tv else None,
+        "torch_threads": int(tv[1]) if tv else None,
+        "load_average_start": os.getloadavg()[0],
+        "note": note,
+        "method": METHOD,
+        "rounds": rounds,
+        "budget_s": budget,
+    }
+
+
+def _time_size(impls, dtype, size, rounds, budget) -> dict:
+    """One row of the table: every implementation at one dtype and size, rounds alternating the order."""
+    if "naive" in impls:
+        check_naive(dtype, size)
+    times: dict[str, list[float]] = {name: [] for name in impls}
+    for r in range(rounds):
+        for name in impls[r % len(impls) :] + impls[: r % len(impls)]:
+            times[name].append(measure(name, dtype, size, budget))
+    row = {"dtype": dtype, "B": size[0], "T": size[1], "D": size[2], "H": size[3]}
+    row["ms"] = {name: spread([1e3 * t for t in ts]) for name, ts in times.items()}
+    for other in ("floor", "torch", "naive"):
+        if other in times and "lstm" in times:
+            row[f"lstm/{other}"] = spread([a / b for a, b in zip(times["lstm"], times[other])])
+    return row
+
+
+def _header(impls) -> str:
+    return (
+        f"{'dtype':8s} {'B':>3s} {'T':>4s} {'D':>4s} {'H':>4s} |"
+        + "".join(f" {name + ' ms':>21s}" for name in impls)
+        + f" | {'lstm/floor':>16s} {'lstm/torch':>16s}"
+    )
+
+
+def _line(row, impls) -> str:
+    cells = "".join(
+        f" {row['ms'][n]['median']:8.2f} [{row['ms'][n]['min']:5.2f}-{row['ms'][n]['max']:5.2f}]" for n in impls
+    )
+    ratios = ""
+    for other in ("floor", "torch"):
+        q = row.get(f"lstm/{other}")
+        ratios += f" {q['median']:5.2f} [{q['min']:4.2f}-{q['max']:4.2f}]" if q else f" {'-':>16s}"
+    return f"{row['dtype']:8s} {row['B']:3d} {row['T']:4d} {row['D']:4d} {row['H']:4d} |{cells} |{ratios}"
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
     if args.lm_worker:
         print(json.dumps(lm_worker(args.lm_worker, budget=args.budget)))
         return None
@@ -271,55 +326,20 @@ def main(argv=None):
         print("# torch not installed: no torch column (make bench installs it)")
         impls.remove("torch")
     sizes = SIZES[:2] if args.quick else SIZES
-    info = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": tv[0] if tv else None,
-        "torch_threads": int(tv[1]) if tv else None,
-        "load_average_start": os.getloadavg()[0],
-        "note": args.note,
-        "method": METHOD,
-        "rounds": args.rounds,
-        "budget_s": args.budget,
-    }
+    info = _machine(tv, args.note, args.rounds, args.budget)
     print(f"# {info['machine']}, python {info['python']}, numpy {info['numpy']}", end="")
     print(f", torch {info['torch']} ({info['torch_threads']} threads by default)" if tv else "")
     print(f"# method: {METHOD}")
     if args.note:
         print(f"# note: {args.note}")
-    header = (
-        f"{'dtype':8s} {'B':>3s} {'T':>4s} {'D':>4s} {'H':>4s} |"
-        + "".join(f" {name + ' ms':>21s}" for name in impls)
-        + f" | {'lstm/floor':>16s} {'lstm/torch':>16s}"
-    )
+    header = _header(impls)
     print(header)
     print("-" * len(header))
     rows = []
     for dtype in args.dtypes.split(","):
         for size in sizes:
-            if "naive" in impls:
-                check_naive(dtype, size)
-            times = {name: [] for name in impls}
-            for r in range(args.rounds):
-                order = impls[r % len(impls) :] + impls[: r % len(impls)]
-                for name in order:
-                    times[name].append(measure(name, dtype, size, args.budget))
-            row = {"dtype": dtype, "B": size[0], "T": size[1], "D": size[2], "H": size[3]}
-            row["ms"] = {name: spread([1e3 * t for t in ts]) for name, ts in times.items()}
-            for other in ("floor", "torch", "naive"):
-                if other in times and "lstm" in times:
-                    row[f"lstm/{other}"] = spread([a / b for a, b in zip(times["lstm"], times[other])])
-            rows.append(row)
-            cells = "".join(
-                f" {row['ms'][n]['median']:8.2f} [{row['ms'][n]['min']:5.2f}-{row['ms'][n]['max']:5.2f}]"
-                for n in impls
-            )
-            ratios = ""
-            for other in ("floor", "torch"):
-                q = row.get(f"lstm/{other}")
-                ratios += f" {q['median']:5.2f} [{q['min']:4.2f}-{q['max']:4.2f}]" if q else f" {'-':>16s}"
-            print(f"{dtype:8s} {size[0]:3d} {size[1]:4d} {size[2]:4d} {size[3]:4d} |{cells} |{ratios}", flush=True)
+            rows.append(_time_size(impls, dtype, size, args.rounds, args.budget))
+            print(_line(rows[-1], impls), flush=True)
     info["load_average_end"] = os.getloadavg()[0]
     result = {**info, "sizes": [list(s) for s in sizes], "rows": rows}
     if args.output:
@@ -340,9 +360,9 @@ LM_RESULTS = DATA_DIR / "bench" / "charlm_step.json"
 def make_lm(impl, K, H, L, B, T, dropout, seed=0):
     """A function running one float32 training step of the language model.
 
-    * ``lstm``: this package's step (:func:`lstm.charlm.loss_and_grads` with
+    * ``lstm``: this package's step (:func:`lstm.lm.charlm.loss_and_grads` with
       dropout, gradient clipping, Adam);
-    * ``floor``: only its matrix products (:func:`lstm.charlm.step_flops`
+    * ``floor``: only its matrix products (:func:`lstm.lm.charlm.step_flops`
       counts them), each into a preallocated array, on NumPy's BLAS;
     * ``torch``: the same model in PyTorch (``nn.LSTM`` with ``num_layers``
       and ``dropout``, ``nn.Dropout``, ``nn.Linear``, cross-entropy,
@@ -357,11 +377,11 @@ def make_lm(impl, K, H, L, B, T, dropout, seed=0):
 
 
 def _lm_step(rng, inputs, targets, K, H, L, B, T, dropout):
-    from lstm import charlm
-    from lstm.clip import clip_grad_norm
-    from lstm.optim import Adam
+    from lstm.lm import charlm
+    from lstm.training.clip import clip_grad_norm
+    from lstm.training.optim import Adam
 
-    params = charlm.init_model(K, H, layers=L, rng=rng, dtype=np.float32)
+    params = charlm.init_lm_params(K, H, layers=L, rng=rng, dtype=np.float32)
     opt = Adam(params, lr=1e-3)
     state = None
 
@@ -448,7 +468,7 @@ def lm_worker(impl, budget=3.0):
 def lm_main(rounds=3, budget=3.0, output=LM_RESULTS, note=""):
     """Time the language model's training step: this package, the floor and PyTorch, each in its
     own process with its default settings; rounds alternate the order.  Writes ``output`` (JSON)."""
-    from lstm.charlm import step_flops
+    from lstm.lm.charlm import step_flops
 
     impls = list(LM_IMPLS)
     tv = torch_version()

@@ -13,7 +13,7 @@ def forward(x, params, h0, c0):
     h, c = h0, c0
     hs, caches = [], []
     for x_t in x:
-        h, c, cache = lstm.cell_forward(x_t, h, c, params)
+        h, c, cache = lstm.lstm_step_forward(x_t, h, c, params)
         hs.append(h)
         caches.append(cache)
     return np.stack(hs), (h, c), caches
@@ -24,7 +24,7 @@ def backward(dhs, caches, dh_T, dc_T):
     grads = {"W_x": 0, "W_h": 0, "b": 0}
     dxs = []
     for t in reversed(range(len(caches))):
-        step = lstm.cell_backward(dh + dhs[t], dc, caches[t])
+        step = lstm.lstm_step_backward(dh + dhs[t], dc, caches[t])
         dh = step["h_prev"]
         dc = step["c_prev"]
         dxs.append(step["x"])

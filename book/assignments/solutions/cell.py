@@ -1,14 +1,14 @@
 """Reference solution of assignment 1: one LSTM step, forward and backward."""
 import numpy as np
 
-__all__ = ["cell_forward", "cell_backward"]
+__all__ = ["lstm_step_forward", "lstm_step_backward"]
 
 
 def sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * z))
 
 
-def cell_forward(x, h_prev, c_prev, params):
+def lstm_step_forward(x, h_prev, c_prev, params):
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     H = h_prev.shape[1]
     a = x @ W_x.T + h_prev @ W_h.T + b
@@ -21,7 +21,7 @@ def cell_forward(x, h_prev, c_prev, params):
     return h, c, (x, h_prev, c_prev, i, f, g, o, c, W_x, W_h)
 
 
-def cell_backward(dh, dc, cache):
+def lstm_step_backward(dh, dc, cache):
     x, h_prev, c_prev, i, f, g, o, c, W_x, W_h = cache
     tanh_c = np.tanh(c)
     delta = dc + dh * o * (1 - tanh_c ** 2)

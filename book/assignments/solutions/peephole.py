@@ -1,14 +1,14 @@
 """Reference solution of assignment 3 (the teacher's choice of variant: the peephole LSTM)."""
 import numpy as np
 
-__all__ = ["peephole_cell_forward", "peephole_cell_backward"]
+__all__ = ["peephole_step_forward", "peephole_step_backward"]
 
 
 def sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * z))
 
 
-def peephole_cell_forward(x, h_prev, c_prev, params):
+def peephole_step_forward(x, h_prev, c_prev, params):
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     p_i, p_f, p_o = params["p_i"], params["p_f"], params["p_o"]
     H = h_prev.shape[1]
@@ -22,7 +22,7 @@ def peephole_cell_forward(x, h_prev, c_prev, params):
     return h, c, (x, h_prev, c_prev, i, f, g, o, c, params)
 
 
-def peephole_cell_backward(dh, dc, cache):
+def peephole_step_backward(dh, dc, cache):
     x, h_prev, c_prev, i, f, g, o, c, params = cache
     W_x, W_h = params["W_x"], params["W_h"]
     tanh_c = np.tanh(c)

@@ -6,8 +6,8 @@ run repeats the reference's arithmetic bit for bit.
 import numpy as np
 
 import lstm
-from lstm import tasks
-from lstm.experiments import adding_test_set
+from lstm.training import tasks
+from lstm.training.experiments import adding_test_set
 
 __all__ = ["mean_baseline", "train_once", "input_gradient_norms", "summarise"]
 
@@ -35,11 +35,11 @@ def input_gradient_norms(setup, forget_bias, seed):
                              rng=np.random.default_rng(seed))
     x, y = adding_test_set(setup.T, setup.n_test, setup.markers)
     cell_params = {k: params[k] for k in ("W_x", "W_h", "b")}
-    _, (h_T, c_T), cache = lstm.forward(x, cell_params)
+    _, (h_T, c_T), cache = lstm.lstm_forward(x, cell_params)
     pred = h_T @ params["W_y"].T + params["b_y"]
     dpred = 2 * (pred - y) / pred.size  # L = mean of (pred - y)² over the batch
     dh_T = dpred @ params["W_y"]
-    dx = lstm.backward(None, cache, dh_T)["x"]  # (T, n_test, 2)
+    dx = lstm.lstm_backward(None, cache, dh_T)["x"]  # (T, n_test, 2)
     return np.sqrt(np.sum(dx ** 2, axis=(1, 2)))
 
 
