@@ -22,6 +22,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Sphinx: -n nitpicky, -W warnings are errors, --keep-going reports them all.
 BOOK_FLAGS := -n -W --keep-going
+# make test and make book use both cores: pytest-xdist runs the tests in JOBS
+# processes (pytest -n; --dist loadfile keeps each file, so each notebook, in one
+# process, its cells in order), and scripts/build_book.py has Sphinx read, and so
+# execute, JOBS chapters at once (jupyter-book build, whose command line has no
+# option for it).  Every check runs as before, only at the same time as another.
+# JOBS=1 runs them one at a time again.
+JOBS ?= 2
+BUILD_BOOK := $(BIN)/python scripts/build_book.py --jobs $(JOBS)
 # PyTorch is optional (tests that need it skip with a reason).  The CPU build;
 # pin it so that pip does not fetch a CUDA build of a newer release.
 TORCH_SPEC ?= torch==2.13.0
@@ -40,7 +48,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
+	$(BUILD_BOOK) . --path-output . $(BOOK_FLAGS)
 	@echo "Built $(CURDIR)/_build/html/index.html"
 
 # The whole book as one PDF: Sphinx's LaTeX builder, XeLaTeX from Debian's TeX Live
@@ -66,27 +74,33 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test-package: $(STAMP)
-	$(BIN)/python -m pytest tests/
+	$(BIN)/python -m pytest tests/ -n $(JOBS) --dist loadfile
 
 # The tests marked @pytest.mark.slow (pyproject.toml registers the marker) are left to make test.
 test-fast: lint
-	$(BIN)/python -m pytest tests/ -m "not slow"
+	$(BIN)/python -m pytest tests/ -m "not slow" -n $(JOBS) --dist loadfile
 
 # Every notebook runs alone, as Colab opens it: each is copied into an empty
 # folder of its own outside the repository and run there (nbval starts the
 # kernel in the notebook's folder), with nothing but the installed package.
+# The chapters in SLOW_NOTEBOOKS (those that train for minutes) are handed out
+# first, so that the JOBS processes finish at about the same time; the rest
+# follow in alphabetical order.
+SLOW_NOTEBOOKS := book/charlm.ipynb book/training.ipynb book/reber.ipynb
 test-notebooks: $(STAMP)
-	alone=$$(mktemp -d) && trap 'rm -rf "$$alone"' EXIT && \
-	for nb in $$(find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort); do \
+	alone=$$(mktemp -d) && trap 'rm -rf "$$alone"' EXIT && dirs="" && \
+	for nb in $(SLOW_NOTEBOOKS) $$(find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort); do \
 	    dir="$$alone/$$(dirname $$nb | tr / _)_$$(basename $$nb .ipynb)"; \
-	    mkdir -p "$$dir" && cp "$$nb" "$$dir/"; \
+	    test -d "$$dir" && continue; \
+	    mkdir -p "$$dir" && cp "$$nb" "$$dir/" && dirs="$$dirs $$dir"; \
 	done && \
-	$(BIN)/python -m pytest -c pyproject.toml --rootdir=. --nbval-lax --nbval-current-env "$$alone"
+	$(BIN)/python -m pytest -c pyproject.toml --rootdir=. --nbval-lax --nbval-current-env \
+	    -n $(JOBS) --dist loadfile $$dirs
 
 # A fresh build (not an incremental one) so that every warning shows up.
 test-book: $(STAMP)
 	rm -rf _build
-	$(BIN)/jupyter-book build . --path-output . $(BOOK_FLAGS)
+	$(BUILD_BOOK) . --path-output . $(BOOK_FLAGS)
 
 # The built site (SITE, default _build/html: run after make book or make test)
 # in headless Chromium with the network blocked: every page free of console

@@ -200,6 +200,18 @@ if __name__ == "__main__":  # python tests/test_book.py book/x.ipynb ...: bring 
         fix_macro_cell(target if target.exists() else next((ROOT / "book").glob(f"**/{arg}")))
 
 
+def test_every_label_is_defined_once():
+    """A label defined on two pages: a parallel Sphinx build (make test) does not report it, so this test does."""
+    texts = [path.read_text() if path.suffix == ".md" else "\n".join(source(c) for c in load(path)["cells"])
+             for path in NOTEBOOKS + sorted((ROOT / "book").glob("**/*.md"))]
+    everything = "\n".join(texts)
+    labels = (re.findall(r"^\(([\w-]+)\)=\s*$", everything, re.M)
+              + re.findall(r"^:label: ([\w-]+)", everything, re.M)
+              + re.findall(r"\$\$ *\(([\w-]+)\)", everything))
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    assert len(labels) > 100 and not twice, f"defined more than once: {twice}"
+
+
 def test_every_labelled_equation_is_referenced():
     """A label nobody cites is a promise the text never uses: cite it where it is checked, or drop it."""
     texts = [path.read_text() if path.suffix == ".md" else "\n".join(source(c) for c in load(path)["cells"])
