@@ -85,7 +85,10 @@ test-fast: lint
 # kernel in the notebook's folder), with nothing but the installed package.
 # The chapters in SLOW_NOTEBOOKS (those that train for minutes) are handed out
 # first, so that the JOBS processes finish at about the same time; the rest
-# follow in alphabetical order.
+# follow in alphabetical order.  --rootdir is that folder, so that each cell's
+# test id names its notebook's folder (book_bptt/bptt.ipynb::Cell 5): the
+# chapter and the assignment both called bptt.ipynb stay two files to
+# pytest-xdist, which hands out each file whole, to one process.
 SLOW_NOTEBOOKS := book/charlm.ipynb book/training.ipynb book/reber.ipynb
 test-notebooks: $(STAMP)
 	alone=$$(mktemp -d) && trap 'rm -rf "$$alone"' EXIT && dirs="" && \
@@ -94,7 +97,7 @@ test-notebooks: $(STAMP)
 	    test -d "$$dir" && continue; \
 	    mkdir -p "$$dir" && cp "$$nb" "$$dir/" && dirs="$$dirs $$dir"; \
 	done && \
-	$(BIN)/python -m pytest -c pyproject.toml --rootdir=. --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -c pyproject.toml --rootdir="$$alone" --nbval-lax --nbval-current-env \
 	    -n $(JOBS) --dist loadfile $$dirs
 
 # A fresh build (not an incremental one) so that every warning shows up.
