@@ -1,11 +1,12 @@
-"""One interface for every recurrent cell, and one loop through time for all of them.
+"""One interface for every recurrent cell: the base class :class:`Cell`.
 
 A *cell* is one step of a recurrent network.  Every cell in the book, from
 the Elman RNN to source 003's scalar-gate LSTM, is an object with the same
 few members.  A cell states its gates and parameters as data (``gates``,
-``param_spec``, ``init_constants``) and writes its step; the base class
-:class:`Cell` derives shapes, initialisation, validation, ``dims``,
-``n_params`` and ``repr`` from the data:
+``param_spec``, ``init_constants``) and names its step functions
+(``step_functions``); the base class :class:`Cell` derives shapes,
+initialisation, validation, ``dims``, ``n_params``, ``repr`` and the step
+methods from the data:
 
 ``name``
     a short label, e.g. ``"lstm"``, ``"gru"``.
@@ -33,11 +34,12 @@ few members.  A cell states its gates and parameters as data (``gates``,
     separately from the NumPy code, so that :mod:`lstm.checks.harness` can check
     one against the other.
 
-On top of that, :func:`sequence_forward` and :func:`sequence_backward` run
-any cell over a sequence, with optional per-sequence lengths, and
-:mod:`lstm.checks.harness` checks any cell's gradients.  The plain LSTM also has a
-fast batched path (:func:`lstm.lstm_forward`), which :func:`sequence_forward`
-uses when it can; a test proves the two equal.
+On top of that, :func:`lstm.sequence_forward` and :func:`lstm.sequence_backward`
+(:mod:`lstm.cells.loop`) run any cell over a sequence, with optional
+per-sequence lengths, and :mod:`lstm.checks.harness` checks any cell's
+gradients.  The plain LSTM also has a fast batched path
+(:func:`lstm.lstm_forward`), which :func:`lstm.sequence_forward` uses when it
+can; a test proves the two equal.
 """
 from __future__ import annotations
 
