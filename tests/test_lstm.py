@@ -69,11 +69,9 @@ def test_each_upstream_gradient_alone(which, rng):
         assert lstm.relative_error(grads[name], numeric) < 1e-8, name
 
 
-@pytest.fixture(scope="module")
-def symbolic_step():
-    """The cell on element symbols (B = H = 2, D = 3) and SymPy's gradients of L = Σ dh⊙h + Σ dc⊙c."""
-    B, D, H = 2, 3, 2  # D ≠ H, so that a transposed weight cannot pass
-    sym = {
+def lstm_symbols(B, D, H):
+    """Element symbols for the step's inputs and parameters (the peephole test adds its own)."""
+    return {
         "x": lsym.matrix("x", B, D),
         "h_prev": lsym.matrix("hp", B, H),
         "c_prev": lsym.matrix("cp", B, H),
@@ -81,6 +79,13 @@ def symbolic_step():
         "W_h": lsym.matrix("Wh", 4 * H, H),
         "b": lsym.vector("b", 4 * H),
     }
+
+
+@pytest.fixture(scope="module")
+def symbolic_step():
+    """The cell on element symbols (B = H = 2, D = 3) and SymPy's gradients of L = Σ dh⊙h + Σ dc⊙c."""
+    B, D, H = 2, 3, 2  # D ≠ H, so that a transposed weight cannot pass
+    sym = lstm_symbols(B, D, H)
     dh, dc = lsym.matrix("dh", B, H), lsym.matrix("dc", B, H)
     h, c, _ = lsym.lstm_step_forward(*(sym[n] for n in NAMES))
     L = lsym.frobenius(h, dh) + lsym.frobenius(c, dc)

@@ -4,6 +4,7 @@ import pytest
 
 import lstm
 from lstm.checks import symbolic as lsym
+from test_lstm import lstm_symbols  # the plain cell's symbols
 
 NAMES = ("x", "h_prev", "c_prev", "W_x", "W_h", "b", "p_i", "p_f", "p_o")
 
@@ -46,12 +47,7 @@ def test_sequence_matches_finite_differences(rng):
 def test_cell_matches_sympy(rng):
     B, D, H = 2, 3, 2  # D ≠ H, so that a transposed weight cannot pass
     sym = {
-        "x": lsym.matrix("x", B, D),
-        "h_prev": lsym.matrix("hp", B, H),
-        "c_prev": lsym.matrix("cp", B, H),
-        "W_x": lsym.matrix("Wx", 4 * H, D),
-        "W_h": lsym.matrix("Wh", 4 * H, H),
-        "b": lsym.vector("b", 4 * H),
+        **lstm_symbols(B, D, H),
         "p_i": lsym.vector("pi", H),
         "p_f": lsym.vector("pf", H),
         "p_o": lsym.vector("po", H),
