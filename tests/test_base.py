@@ -140,3 +140,23 @@ def test_the_base_is_abstract_and_the_fast_path_optional():
     assert [c.name for c in DEFAULTS if c.has_fast_path] == ["lstm"]
     with pytest.raises(NotImplementedError, match="no fast path"):
         lstm.GRU().fast_forward(None, None, None)
+
+
+def test_a_cell_without_a_step_is_refused_when_defined():
+    with pytest.raises(TypeError, match="step_functions"):
+
+        class NoStep(lstm.Cell):  # neither step functions nor both step methods
+            def symbolic_step(self, x, state, params):
+                return state
+
+    class OwnStep(lstm.Cell):  # writing both methods is the other way
+        def step_forward(self, x, state, params):
+            return state, None
+
+        def step_backward(self, dstate, cache):
+            return {}
+
+        def symbolic_step(self, x, state, params):
+            return state
+
+    assert OwnStep().step_forward(0, ("h",), {}) == (("h",), None)

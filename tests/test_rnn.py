@@ -116,3 +116,11 @@ def test_bad_input_is_refused():
         lstm.rnn_step_backward(np.zeros((B, D)), cache)
     with pytest.raises(NotImplementedError, match="tanh"):
         lstm.RNN("relu").symbolic_step(None, (None,), {})
+
+
+def test_init_rnn_params_is_the_cells_initialisation():
+    for dtype in (np.float32, np.float64):
+        free, cell = lstm.init_rnn_params(3, 5, rng=4, dtype=dtype), lstm.RNN().init_params(3, 5, rng=4, dtype=dtype)
+        assert sorted(free) == ["W_h", "W_x", "b"] and free["W_x"].shape == (5, 3)
+        assert all(np.array_equal(free[k], cell[k]) and free[k].dtype == dtype for k in free)
+        assert np.all(np.abs(free["W_h"]) <= 1 / np.sqrt(5)) and np.ptp(free["W_h"]) > 0
